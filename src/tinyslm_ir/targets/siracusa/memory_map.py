@@ -1,0 +1,61 @@
+"""Siracusa memory map as simulated: the single source for the linker script symbols, spike's
+`-m` regions, the plugin's bounds checks and the QEMU relocation.
+
+L1/L2/WMEM follow the chip ([hw] siracusa-hardware.md). L3 is off-chip and has no fixed address
+on the real SoC; we put it at 0x8000_0000, above every on-chip window and spike's CLINT
+(0x0200_0000), so it cannot collide with anything, and size it 64 MiB (spike memory is sparse,
+so untouched L3 costs nothing).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Region:
+    """One memory window: `name` is also the linker-script symbol prefix (`__<name>_base`)."""
+
+    name: str
+    base: int
+    size: int
+
+    @property
+    def end(self) -> int:
+        return self.base + self.size
+
+
+L1 = Region("l1", 0x1000_0000, 256 * 1024)
+L2 = Region("l2", 0x1C00_0000, 2 * 1024 * 1024)
+WMEM = Region("wmem", 0x1040_0000, 8 * 1024 * 1024)  # MRAM at +0, SRAM at +0x40_0000
+L3 = Region("l3", 0x8000_0000, 64 * 1024 * 1024)
+REGIONS: tuple[Region, ...] = (L1, L2, WMEM, L3)
+
+# The shim device (DMA + NPU): in the cluster peripheral window (cluster_ctrl at 0x1020_0000,
+# N-Eureka at +0x1000 on the chip). One 0x100-byte register bank per core, so cores never race
+# on shared registers.
+SHIM_BASE = 0x1020_1000
+SHIM_SIZE = 0x1000
+
+# QEMU's `virt` machine has RAM only from 0x8000_0000 (and its UART sits on L1's address), so the
+# QEMU build relocates every region into its RAM; only addresses change, never code size.
+QEMU_REGIONS: tuple[Region, ...] = (
+    Region("l2", 0x8000_0000, L2.size),
+    Region("l1", 0x8040_0000, L1.size),
+    Region("wmem", 0x8080_0000, WMEM.size),
+    Region("l3", 0x8100_0000, 16 * 1024 * 1024),
+)
+
+
+def spike_memory_arg() -> str:
+    """spike's `-m` argument for all regions."""
+    return ",".join(f"{r.base:#x}:{r.size:#x}" for r in REGIONS)
+
+
+def linker_defsyms(regions: tuple[Region, ...] = REGIONS) -> list[str]:
+    """`-Wl,--defsym` flags that place the linker script's memories."""
+    flags = []
+    for r in regions:
+        flags += [f"-Wl,--defsym=__{r.name}_base={r.base:#x}",
+                  f"-Wl,--defsym=__{r.name}_size={r.size:#x}"]
+    return flags

@@ -1,0 +1,89 @@
+/* Runtime internals shared by the runtime's own translation units (not for generated code). */
+#ifndef TSL_INTERNAL_H
+#define TSL_INTERNAL_H
+
+#include "tsl_rt.h"
+
+#ifndef TSL_NUM_HARTS
+#define TSL_NUM_HARTS 1 /* set by the build to the simulated core count */
+#endif
+
+/* The memory clobber keeps the compiler from moving loads/stores across counter reads. */
+#define TSL_CSR_READ(name) \
+  ({ uint32_t v_; __asm__ volatile("csrr %0, " #name : "=r"(v_) : : "memory"); v_; })
+
+/* Per-core bookkeeping. clock = instret + adj: waits move the clock by rewriting adj, never by
+ * counting spin instructions, so the clock only depends on this core's own instruction stream.
+ * The categories are cumulative; compute = clock - dma_wait - npu_wait - sync. */
+typedef struct {
+  int64_t adj;
+  uint64_t dma_wait, npu_wait, sync;
+  uint32_t dma_issued, dma_retired;               /* transfer ids: [retired, issued) pending */
+  uint64_t dma_done[TSL_DMA_MAX_OUTSTANDING];     /* completion clock per pending id */
+  uint64_t npu_done;                              /* completion clock of the last NPU job */
+  uint64_t arrive[4];                             /* clock, dma, npu, sync at barrier arrival */
+} __attribute__((aligned(64))) tsl_core_t;
+
+extern tsl_core_t tsl__core[TSL_NUM_HARTS];
+
+static inline uint32_t tsl__hartid(void) { return TSL_CSR_READ(mhartid); }
+
+static inline uint64_t tsl__instret(void) {
+  uint32_t hi, lo, hi2;
+  do {
+    hi = TSL_CSR_READ(minstreth);
+    lo = TSL_CSR_READ(minstret);
+    hi2 = TSL_CSR_READ(minstreth);
+  } while (hi != hi2);
+  return ((uint64_t)hi << 32) | lo;
+}
+
+static inline uint64_t tsl__clock(const tsl_core_t *c) { return tsl__instret() + (uint64_t)c->adj; }
+/* Makes the clock read `t` now; instructions from here on count again. */
+static inline void tsl__clock_set(tsl_core_t *c, uint64_t t) { c->adj = (int64_t)(t - tsl__instret()); }
+/* Advances the clock to `done` if it is later, charging the difference to `*category`. */
+static inline void tsl__stall_until(tsl_core_t *c, uint64_t done, uint64_t *category) {
+  uint64_t now = tsl__clock(c);
+  if (done > now) {
+    c->adj += (int64_t)(done - now);
+    *category += done - now;
+  }
+}
+
+/* Shim device: one register bank per core (offsets from tinyslm_ir/targets/siracusa/plugin). */
+#define TSL_SHIM_BASE 0x10201000u
+#define TSL_SHIM_BANK(core) ((volatile uint32_t *)(TSL_SHIM_BASE + 0x100u * (core)))
+enum {
+  TSL_SHIM_SRC = 0, TSL_SHIM_DST, TSL_SHIM_ROW_BYTES, TSL_SHIM_ROWS, TSL_SHIM_SRC_STRIDE,
+  TSL_SHIM_DST_STRIDE, TSL_SHIM_TIME_LO, TSL_SHIM_TIME_HI, TSL_SHIM_DMA_START, TSL_SHIM_NPU_SUBMIT,
+  TSL_SHIM_DONE_LO, TSL_SHIM_DONE_HI, TSL_SHIM_FAULT_ADDR, TSL_SHIM_FAULT_KIND, TSL_SHIM_LATENCY
+};
+
+/* Test-only (TSL_JITTER builds): an untimed spin of pseudo-random length at every synchronisation
+ * point, seeded by the shim's `jitter=` argument; it reshuffles how spike interleaves the harts
+ * without touching any modelled clock, which is what the determinism test checks. */
+#ifdef TSL_JITTER
+void tsl__jitter(void);
+#define TSL_JITTER_POINT() tsl__jitter()
+#else
+#define TSL_JITTER_POINT() ((void)0)
+#endif
+
+/* Host interface backends (host_htif.c for spike, host_semihost.c for QEMU). */
+void tsl__host_console(const char *buf, size_t len);
+void tsl__host_exit(int code) __attribute__((noreturn));
+
+/* Formatting without printf: the trap path must not depend on libc state. */
+void tsl__puts(const char *s);
+void tsl__put_u64(uint64_t v);
+void tsl__put_hex(uint32_t v);
+
+/* Debug builds (TSL_DEBUG): guard pending DMA destinations with PMP (debug_pmp.c). */
+#ifdef TSL_DEBUG
+void tsl__debug_init_core(void);
+void tsl__debug_guard(uint32_t id, uintptr_t lo, uintptr_t hi);
+void tsl__debug_release_upto(uint32_t id);
+void tsl__debug_explain(uint32_t mcause, uint32_t mtval);
+#endif
+
+#endif /* TSL_INTERNAL_H */
