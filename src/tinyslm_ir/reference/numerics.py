@@ -167,7 +167,8 @@ def convert_external(a: np.ndarray, kind: ElementKind, what: str) -> np.ndarray:
     """Convert a weight or an input to `kind`, checking that every value is representable."""
     a = np.asarray(a)
     if not kind.is_int:
-        if a.dtype.kind not in "biuf":
+        # ml_dtypes' bfloat16 (as produced by onnx.numpy_helper) is a void-kind dtype.
+        if a.dtype.kind not in "biuf" and a.dtype.name != "bfloat16":
             raise InterpreterError(f"{what}: dtype {a.dtype} cannot hold {kind.name} values")
         out = a.astype(kind.dtype)
         return round_bf16(out) if kind.bf16 else out
