@@ -138,21 +138,14 @@ class GraphOp(IRDLOperation):
         """Constraints on operands and attributes beyond the result type (default: none)."""
 
     @classmethod
-    def build(cls, operands: Sequence[SSAValue | Operation] = (), props: Props | None = None,
-              result_types: Sequence[Attribute] | None = None, **irdl_kwargs) -> Self:
-        """Create the op with inferred result types (or the given ones, e.g. for `cast`).
-
-        The declarative-format parser calls IRDLOperation.build with keyword arguments
-        (`properties=`, `attributes=`, ...); those calls are forwarded unchanged.
-        """
-        if irdl_kwargs:
-            return super().build(operands=operands, result_types=result_types, **irdl_kwargs)
+    def from_operands(cls, operands: Sequence[SSAValue | Operation], props: Props | None = None,
+                      result_types: Sequence[Attribute] | None = None) -> Self:
+        """Create the op with inferred result types (or the given ones, e.g. for `cast`)."""
         values = [SSAValue.get(o) for o in operands]
         props = dict(props or {})
         if result_types is None:
             result_types = cls.infer([v.type for v in values], props)  # type: ignore[misc]
-        op = cls.create(operands=values, properties=props, result_types=list(result_types))
-        return op
+        return cls.create(operands=values, properties=props, result_types=list(result_types))
 
     def verify_(self) -> None:
         for v in (*self.operands, *self.results):
@@ -413,7 +406,7 @@ class ReciprocalOp(FloatUnaryOp):
 
 @irdl_op_definition
 class GeluOp(FloatUnaryOp):
-    """GELU; `approximate = "tanh"` selects the tanh form, otherwise the exact erf form."""
+    """GELU; `tanh_approx` selects the tanh approximation, otherwise the exact erf form."""
 
     name = "graph.gelu"
     tanh_approx = opt_prop_def(BoolAttr)

@@ -173,7 +173,7 @@ class NodeContext:
              result_types: Sequence[Attribute] | None = None) -> Operation:
         """Build `op_cls` with inferred result types and append it to the function body."""
         try:
-            op = op_cls.build(operands, props, result_types)
+            op = op_cls.from_operands(operands, props, result_types)
         except gs.ShapeError as e:
             raise self.error(str(e)) from e
         self.importer.append(op, self)

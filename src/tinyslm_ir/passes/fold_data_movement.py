@@ -31,7 +31,7 @@ class FoldReshapeChain(RewritePattern):
             return
         inner = op.x.owner
         if isinstance(inner, ReshapeOp):
-            rewriter.replace(op, ReshapeOp.build([inner.x], result_types=[op.res.type]))
+            rewriter.replace(op, ReshapeOp.from_operands([inner.x], result_types=[op.res.type]))
 
 
 class FoldTransposeChain(RewritePattern):
@@ -47,7 +47,7 @@ class FoldTransposeChain(RewritePattern):
         if isinstance(inner, TransposeOp):
             first = get_ints(inner.properties, "perm")
             composed = [first[p] for p in perm]
-            rewriter.replace(op, TransposeOp.build([inner.x], {"perm": ints_prop(composed)}))
+            rewriter.replace(op, TransposeOp.from_operands([inner.x], {"perm": ints_prop(composed)}))
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def run_op(op_cls: type[g.GraphOp], args: Sequence[np.ndarray],
     types = [tensor_of(a, (arg_types or [None] * len(args))[i]) for i, a in enumerate(args)]
 
     def body(*values: SSAValue) -> Sequence[SSAValue]:
-        return op_cls.build(values, props, result_types).results
+        return op_cls.from_operands(values, props, result_types).results
 
     return run_module(build_module(types, body), {}, list(args))
 

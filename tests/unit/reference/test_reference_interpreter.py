@@ -51,7 +51,7 @@ def test_requant_shift_clips_never_wraps():
 
 def _identity_module(elt):
     t = TensorType(elt, [3])
-    return build_module([t], lambda x: [g.ReshapeOp.build([x], result_types=[t]).res])
+    return build_module([t], lambda x: [g.ReshapeOp.from_operands([x], result_types=[t]).res])
 
 
 def test_inputs_are_checked_and_converted():
@@ -81,7 +81,7 @@ def test_bf16_rounds_to_nearest_even():
     (out,) = run_module(_identity_module(bf16), {}, [x])
     np.testing.assert_array_equal(out, [1.0, 1 + 2**-6, -(1 + 2**-7)])
     t = TensorType(bf16, [2])
-    module = build_module([t, t], lambda a, b: [g.AddOp.build([a, b]).res])
+    module = build_module([t, t], lambda a, b: [g.AddOp.from_operands([a, b]).res])
     (out,) = run_module(module, {}, [np.ones(2), np.array([2**-8, 3 * 2**-8])])
     np.testing.assert_array_equal(out, [1.0, 1 + 2**-6])
 
@@ -91,7 +91,7 @@ def test_weights_are_checked_by_name():
 
     def body(x):
         w_op = w.clone()
-        return [g.AddOp.build([x, w_op]).res]
+        return [g.AddOp.from_operands([x, w_op]).res]
 
     module = build_module([TensorType(i8, [2])], body)
     (out,) = run_module(module, {"w": np.array([3.0, -4.0], np.float32)}, [np.array([1, 1])])
@@ -120,12 +120,12 @@ def test_1500_op_module_runs_well_under_a_second():
 
     def body(x, weight, mul, add):
         for _ in range(300):
-            mm = g.MatMulOp.build([x, weight])
-            y = g.RequantShiftOp.build([mm, mul, add], rq)
-            s = g.AddOp.build([x, y])
-            r = g.RequantShiftOp.build([s, mul, add], rq)
-            x = g.IHardswishOp.build([r], hs)
-            x = g.RequantShiftOp.build([x, mul, add], rq).res
+            mm = g.MatMulOp.from_operands([x, weight])
+            y = g.RequantShiftOp.from_operands([mm, mul, add], rq)
+            s = g.AddOp.from_operands([x, y])
+            r = g.RequantShiftOp.from_operands([s, mul, add], rq)
+            x = g.IHardswishOp.from_operands([r], hs)
+            x = g.RequantShiftOp.from_operands([x, mul, add], rq).res
         return [x]
 
     scalars = [np.array([100], np.int32), np.array([0], np.int32)]
