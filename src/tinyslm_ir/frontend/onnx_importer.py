@@ -19,13 +19,14 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
 from tinyslm_ir.dialects import graph as g
 from tinyslm_ir.dialects import graph_shapes as gs
-from tinyslm_ir.frontend import onnx_ops, quantlib_ops  # noqa: F401  (register converters)
+from tinyslm_ir.frontend import onnx_ops  # noqa: F401  (registers the standard converters)
+from tinyslm_ir.frontend.quantlib_ops import QUANTLIB_OP_TYPES
 from tinyslm_ir.frontend.convert import CONVERTERS, NodeContext, OnnxImportError, Value
 from tinyslm_ir.frontend.input_types import (
     dtype_of_element_type,
@@ -158,6 +159,9 @@ class Importer:
         if unknown:
             raise OnnxImportError(None, None, f"unknown input {sorted(unknown)} in the type "
                                   f"map; graph inputs are {[i.name for i in inputs]}")
+        # QuantLib exports declare FLOAT for tensors that hold integers (spec §0.1); without a
+        # type map or data, their inputs are int8 activations, the S(256) range QuantLib uses.
+        integer_graph = any(n.op_type in QUANTLIB_OP_TYPES for n in self.model.graph.node)
         names = []
         for vi in inputs:
             tt = vi.type.tensor_type
@@ -168,6 +172,8 @@ class Importer:
             elt = self.input_types.get(vi.name)
             if elt is None:
                 elt = element_type_of_dtype(onnx.helper.tensor_dtype_to_np_dtype(tt.elem_type))
+                if integer_graph and gs.is_float(elt):
+                    elt = IntegerType(8)
             if 0 in dims:  # spec §10.4 item 4: empty inputs are not arguments
                 self.values[vi.name] = np.zeros(dims, dtype_of_element_type(elt))
                 continue

@@ -9,8 +9,10 @@ integer arrays, because every custom op is defined on integers only.
 from __future__ import annotations
 
 from tinyslm_ir.dialects import graph as g
-from tinyslm_ir.frontend.convert import NodeContext, converter
+from tinyslm_ir.frontend.convert import CONVERTERS, NodeContext, converter
 from tinyslm_ir.frontend.onnx_ops import emit_reduce
+
+_STANDARD = frozenset(CONVERTERS)
 
 
 def _emit(ctx: NodeContext, op_cls: type[g.GraphOp], n_operands: int,
@@ -105,3 +107,7 @@ def inonorm(ctx: NodeContext) -> None:
 @converter("IntegerMean")
 def integer_mean(ctx: NodeContext) -> None:
     emit_reduce(ctx, g.ReduceMeanOp, list(ctx.attr("axes", [])))
+
+
+QUANTLIB_OP_TYPES: frozenset[str] = frozenset(CONVERTERS) - _STANDARD
+"""The op types this module registers: their presence marks a QuantLib integer graph."""
