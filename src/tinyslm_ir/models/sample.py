@@ -25,7 +25,7 @@ def build_sample_model(seed: int = 0) -> onnx.ModelProto:
         numpy_helper.from_array(wk, "wk"),
         numpy_helper.from_array(np.array([3.0], np.float32), "rq_mul"),
         numpy_helper.from_array(np.array([0.0], np.float32), "rq_add"),
-        numpy_helper.from_array(np.array([5.0], np.float32), "sc_mul"),
+        numpy_helper.from_array(np.array([200.0], np.float32), "sc_mul"),
     ]
 
     def rqs(x: str, mul: str, out: str, div: float, signed: int = 1) -> onnx.NodeProto:
@@ -43,8 +43,10 @@ def build_sample_model(seed: int = 0) -> onnx.ModelProto:
         helper.make_node("MatMul", ["q", "kt"], ["s32"], name="MatMul_qk"),
         rqs("s32", "sc_mul", "s", 8192),
         helper.make_node(
+            # I-BERT coefficients for an input scale of 1/16 (spec §2): B = round(1.353*16),
+            # C = round(0.344 / (0.3585 / 16**2)), log2 = 16.
             "iSoftmax", ["s"], ["p"], name="iSoftmax_0", coeffA=_scalar(1),
-            coeffB=_scalar(345), coeffC=_scalar(62395), log2=_scalar(255), n_levels=_scalar(256),
+            coeffB=_scalar(22), coeffC=_scalar(246), log2=_scalar(16), n_levels=_scalar(256),
         ),
     ]
     graph = helper.make_graph(
