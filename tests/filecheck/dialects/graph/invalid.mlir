@@ -302,3 +302,75 @@ func.func @dynamic_shape(%x: tensor<?x4xi8>) {
   func.return
 }
 // CHECK: graph.relu: operands and results must be statically shaped tensors, got tensor<?x4xi8>
+
+// -----
+
+func.func @weight_dynamic() {
+  %0 = graph.weight @w : tensor<?x4xi8>
+  func.return
+}
+// CHECK: graph.weight: result must be a static tensor, got tensor<?x4xi8>
+
+// -----
+
+func.func @where_cond(%c: tensor<4xi8>, %x: tensor<4xf32>) {
+  %0 = graph.where %c, %x, %x : (tensor<4xi8>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  func.return
+}
+// CHECK: graph.where: condition must be an i1 tensor, got tensor<4xi8>
+
+// -----
+
+func.func @pow_int(%x: tensor<4xi8>) {
+  %0 = graph.pow %x, %x : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  func.return
+}
+// CHECK: graph.pow: graph.pow is defined on float bases only
+
+// -----
+
+func.func @sigmoid_int(%x: tensor<4xi8>) {
+  %0 = graph.sigmoid %x : tensor<4xi8> -> tensor<4xi8>
+  func.return
+}
+// CHECK: graph.sigmoid: the operand must be a float tensor, got tensor<4xi8>
+
+// -----
+
+func.func @cast_shape(%x: tensor<4xf32>) {
+  %0 = graph.cast %x : tensor<4xf32> -> tensor<2xi8>
+  func.return
+}
+// CHECK: graph.cast: shape changes from tensor<4xf32> to tensor<2xi8>
+
+// -----
+
+func.func @compare_type(%x: tensor<4xf32>) {
+  %0 = graph.less %x, %x : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  func.return
+}
+// CHECK: graph.less: result type tensor<4xf32> does not match the inferred type tensor<4xi1>
+
+// -----
+
+func.func @avgpool_stride(%x: tensor<1x4x8xf32>) {
+  %0 = graph.avgpool %x {kernel_shape = array<i64: 2>, strides = array<i64: 0>, pads = array<i64: 0, 0>, dilations = array<i64: 1>} : tensor<1x4x8xf32> -> tensor<1x4x4xf32>
+  func.return
+}
+// CHECK: graph.avgpool: strides and dilations must be positive
+
+// -----
+
+func.func @reduce_mean_keepdims(%x: tensor<2x8xi8>) {
+  %0 = graph.reduce_mean %x {axes = array<i64: 1>, keepdims = true} : tensor<2x8xi8> -> tensor<2xi8>
+  func.return
+}
+// CHECK: graph.reduce_mean: result type tensor<2xi8> does not match the inferred type tensor<2x1xi8>
+
+// -----
+
+func.func @rms_norm_scale(%x: tensor<2x8xf32>, %g: tensor<3xf32>) {
+  %0 = graph.rms_norm %x, %g {axis = -1 : i64, epsilon = 1.000000e-06 : f64} : (tensor<2x8xf32>, tensor<3xf32>) -> tensor<2x8xf32>
+  func.return
+}
+// CHECK: graph.rms_norm: scale/bias shape (3,) does not broadcast to the normalised shape (8,)
