@@ -13,8 +13,20 @@ def _graph() -> Dialect:
     return Graph
 
 
+def _lmem() -> Dialect:
+    from tinyslm_ir.dialects.lmem import LMem
+
+    return LMem
+
+
+def _cluster() -> Dialect:
+    from tinyslm_ir.dialects.cluster import Cluster
+
+    return Cluster
+
+
 TINYSLM_UNIVERSE = Universe(
-    all_dialects={"graph": _graph},
+    all_dialects={"graph": _graph, "lmem": _lmem, "cluster": _cluster},
     all_passes=get_all_passes(),
     all_targets={},
 )

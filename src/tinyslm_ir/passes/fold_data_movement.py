@@ -47,7 +47,8 @@ class FoldTransposeChain(RewritePattern):
         if isinstance(inner, TransposeOp):
             first = get_ints(inner.properties, "perm")
             composed = [first[p] for p in perm]
-            rewriter.replace(op, TransposeOp.from_operands([inner.x], {"perm": ints_prop(composed)}))
+            fused = TransposeOp.from_operands([inner.x], {"perm": ints_prop(composed)})
+            rewriter.replace(op, fused)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ from xdsl.dialects.builtin import Builtin, ModuleOp
 from xdsl.dialects.func import Func
 from xdsl.passes import PassPipeline
 
+from tinyslm_ir.dialects.cluster import Cluster
 from tinyslm_ir.dialects.graph import Graph
+from tinyslm_ir.dialects.lmem import LMem
 from tinyslm_ir.passes import get_all_passes
 
 DEFAULT_PIPELINE: tuple[str, ...] = (
@@ -19,7 +21,7 @@ DEFAULT_PIPELINE: tuple[str, ...] = (
 def compiler_context() -> Context:
     """A context with every dialect the pipeline produces or consumes."""
     ctx = Context()
-    for dialect in (Builtin, Func, Graph):
+    for dialect in (Builtin, Func, Graph, LMem, Cluster):
         ctx.load_dialect(dialect)
     return ctx
 

@@ -1,0 +1,1 @@
+"""Lowerings of graph ops to kernel calls, one module per op family."""
