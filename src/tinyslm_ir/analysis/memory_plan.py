@@ -141,6 +141,42 @@ def lower_bound(buffers: Iterable[Buffer]) -> int:
     return max(best, pinned_end)
 
 
+def aligned_lower_bound(buffers: Sequence[Buffer]) -> int:
+    """A tighter bound that counts alignment padding, for proving a plan optimal.
+
+    With every offset a multiple of A (the smallest alignment, when all alignments and pinned
+    offsets are multiples of it), two buffers live together cannot be closer than the first
+    one's size rounded up to A. So at any step the buffers live then need at least the sum of
+    their rounded sizes, less the padding of whichever ends highest (at most the largest
+    padding among them). Falls back to `lower_bound` when alignments share no such A.
+    """
+    if not buffers:
+        return 0
+    a = min(b.alignment for b in buffers)
+    if any(b.alignment % a or (b.offset is not None and b.offset % a) for b in buffers):
+        return lower_bound(buffers)
+
+    def rounded(b: Buffer) -> int:
+        return -(-b.size // a) * a
+
+    starts = sorted(buffers, key=lambda b: b.start)
+    ends = sorted(buffers, key=lambda b: b.end)
+    live_pads: dict[int, int] = {}
+    live = best = j = 0
+    for i, b in enumerate(starts):
+        while j < len(ends) and ends[j].end <= b.start:  # half-open: dead at its end
+            live -= rounded(ends[j])
+            live_pads[rounded(ends[j]) - ends[j].size] -= 1
+            j += 1
+        live += rounded(b)
+        pad = rounded(b) - b.size
+        live_pads[pad] = live_pads.get(pad, 0) + 1
+        if i + 1 == len(starts) or starts[i + 1].start != b.start:
+            max_pad = max((p for p, n in live_pads.items() if n > 0), default=0)
+            best = max(best, live - max_pad)
+    return max(best, lower_bound(buffers))
+
+
 def peak(plan: Plan) -> int:
     """Highest end address (offset + size) over the plan's buffers; 0 for an empty plan."""
     return max((plan.offsets[b.name] + b.size for b in plan.buffers), default=0)

@@ -14,6 +14,7 @@ from tests.unit.analysis.memory_plan_strategies import buffer_sets
 from tinyslm_ir.analysis.memory_plan import (
     Buffer,
     MemoryPlanInfeasibleError,
+    aligned_lower_bound,
     lower_bound,
     verify_plan,
 )
@@ -57,6 +58,22 @@ def test_canonical_search_is_exact(buffers: list[Buffer]) -> None:
     verify_plan(buffers, found, best)
     if best > 0:
         assert canonical_search(buffers, best - 1, time_limit_s=5.0) is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(buffer_sets(max_buffers=9))
+def test_aligned_bound_is_a_bound(buffers: list[Buffer]) -> None:
+    # Between the plain bound and the proven optimum: tighter, and never over-claiming.
+    result = solve_cpsat(buffers, 10_000, time_limit_s=5.0, workers=2)
+    assert result.status is Status.OPTIMAL and result.plan is not None
+    assert lower_bound(buffers) <= aligned_lower_bound(buffers) <= result.plan.peak
+
+
+def test_aligned_bound_counts_padding() -> None:
+    # Two 5-byte buffers live together at 8-byte alignment cannot peak below 8 + 5.
+    pair = [Buffer("a", 5, 0, 2, 8), Buffer("b", 5, 0, 2, 8)]
+    assert lower_bound(pair) == 10
+    assert aligned_lower_bound(pair) == 13
 
 
 @settings(max_examples=60, deadline=None)

@@ -22,7 +22,7 @@ from tinyslm_ir.analysis.memory_plan import (
     Buffer,
     MemoryPlanInfeasibleError,
     Plan,
-    lower_bound,
+    aligned_lower_bound,
     verify_plan,
 )
 from tinyslm_ir.analysis.planners.canonical_search import canonical_search
@@ -57,7 +57,7 @@ def plan_memory(
         for b in buffers
     ]
     deadline = time.monotonic() + time_limit_s
-    bound = lower_bound(aligned)
+    bound = aligned_lower_bound(aligned)
     best = greedy_plan(aligned)
     if bound > capacity:
         raise MemoryPlanInfeasibleError(capacity, bound, best.peak, proven=True)
