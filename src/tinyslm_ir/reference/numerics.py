@@ -159,7 +159,8 @@ def wrap(a: np.ndarray, kind: ElementKind) -> tuple[np.ndarray, int]:
     count = int(np.count_nonzero((a < kind.lo) | (a > kind.hi)))
     if a.dtype == object:
         span = kind.hi - kind.lo + 1
-        a = (a - kind.lo) % span + kind.lo
+        # np.asarray: on a 0-d object array the arithmetic yields a bare Python int.
+        a = np.asarray((a - kind.lo) % span + kind.lo, dtype=object)
     return a.astype(kind.dtype), count
 
 

@@ -26,6 +26,15 @@ def test_i32_overflow_wraps_and_is_reported():
     assert out.dtype == np.int32
 
 
+def test_scalar_i64_overflow_wraps():
+    # 0-d results beyond int64 are computed in Python ints; the wrap must keep them arrays.
+    a, b = np.array(2**62, np.int64), np.array(-(2**62), np.int64)
+    with pytest.warns(IntegerWrapWarning, match=r"graph\.sub"):
+        out = run1(g.SubOp, [a, b])
+    assert out.shape == () and out.dtype == np.int64
+    assert int(out) == -(2**63)
+
+
 def test_ihardswish_past_int32_wraps_and_is_reported():
     props = {"three": g.int_prop(3), "six": g.int_prop(2**20), "one_over_six": g.int_prop(2**20)}
     with pytest.warns(IntegerWrapWarning, match=r"graph\.ihardswish"):
