@@ -8,6 +8,18 @@ advanced by `Arg.offset` elements, integers as `int32_t` (or `int64_t` when the 
 not fit), floats as `float` or `double` per the kernel, and integer tuples as
 `const int32_t[]`.
 
+Two optional fields make a call printable without knowing the kernel: `Arg.code` is the
+element-type code of a buffer (the C printer's `c_call.emit_call` casts the buffer to
+`const T *` / `T *` with it), and `KernelCall.param_types` gives each parameter's C type
+(`int32_t`, `int64_t`, `uint32_t`, `uint64_t`, `int8_t` ... the element types, `float`,
+`double`, or `const int32_t[]` for an integer tuple). Without `param_types` an integer is
+`int32_t` (`int64_t` if it does not fit), a float `double`, a tuple `const int32_t[]`.
+
+Buffer arguments are in `args` order; `Arg.kind == "scratch"` names a temporary buffer of
+`scratch_bytes` that calls of the same op share by `index` (the current library needs none).
+A call with `parallel` runs inside one `tsl_fork` over the team (its end is the barrier
+before the next call); kernels split their work by `tsl_core_id()` / `tsl_team_size()`.
+
 Kernels are templates instantiated for element types: `instantiation` is the C macro call
 that defines `callee` (for example `TSL_DEFINE_MATMUL(i8, i8, i32)` defines
 `tsl_matmul__i8_i8_i32`). The printer emits each distinct instantiation once.
@@ -41,8 +53,9 @@ class Arg:
 
     kind: Literal["in", "out", "null", "scratch"]
     index: int = 0
-    offset: int = 0
+    offset: int = 0  # in elements of `code`
     scratch_bytes: int = 0
+    code: str = ""  # element-type code of the buffer (i8, ..., f64, b1); "" for null
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,7 @@ class KernelCall:
     instantiation: str | None = None
     engine: Literal["cluster", "npu", "host"] = "cluster"
     parallel: bool = True
+    param_types: tuple[str, ...] = ()  # C type per param; () = the defaults above
 
 
 class NoKernelError(Exception):

@@ -1,0 +1,95 @@
+"""MatMul and Gemm as one batched GEMM kernel (tsl_k_gemm.h).
+
+The kernel reads A and B through strides, so transposed Gemm operands, numpy's 1-D promotion
+and broadcast batch dimensions need no copies: the lowering only computes the strides.
+"""
+
+from __future__ import annotations
+
+from xdsl.ir import Operation
+
+from tinyslm_ir.dialects import graph as g
+from tinyslm_ir.dialects import graph_shapes as gs
+from tinyslm_ir.kernels.catalog import KernelCall, lowering
+from tinyslm_ir.kernels.lowerings.views import (
+    ARR,
+    I32,
+    NULL,
+    arg_in,
+    arg_out,
+    broadcast_strides,
+    check_rank,
+    code,
+    collapse,
+    is_float,
+    kcall,
+    numel,
+    scalar_type,
+    shape,
+    wrap_signed,
+)
+
+
+def _scalar(value: float, r: str) -> int | float:
+    """alpha/beta in the result's scalar type: wrapped integers (the kernel's arithmetic is
+    modulo 2^32/2^64) or floats."""
+    if is_float(r):
+        return float(value)
+    return wrap_signed(int(value), 32 if r == "i32" else 64)
+
+
+def gemm_call(op: Operation, ta: str, tb: str, r: str, *, batch: tuple[int, ...],
+              bsa: tuple[int, ...], bsb: tuple[int, ...], m: int, n: int, k: int,
+              a_mk: tuple[int, int], b_kn: tuple[int, int], c: tuple[str, tuple[int, int]] | None,
+              alpha: float, beta: float) -> KernelCall:
+    """The tsl_gemm call; `c` is (code, (scm, scn)) of operand 2, or None."""
+    tc = c[0] if c else r
+    args = [arg_in(0, ta), arg_in(1, tb), arg_in(2, tc) if c else NULL, arg_out(0, r)]
+    sc = c[1] if c else (0, 0)
+    st = scalar_type(r)
+    return kcall("gemm", [ta, tb, tc, r], args,
+                 [(len(batch), I32), (batch, ARR), (bsa, ARR), (bsb, ARR), (m, I32), (n, I32),
+                  (k, I32), (a_mk[0], I32), (a_mk[1], I32), (b_kn[0], I32), (b_kn[1], I32),
+                  (sc[0], I32), (sc[1], I32), (_scalar(alpha, r), st), (_scalar(beta, r), st)])
+
+
+@lowering(g.MatMulOp)
+def lower_matmul(op: Operation) -> list[KernelCall]:
+    a, b = op.operands
+    ta, tb, r = code(op, a.type), code(op, b.type), code(op, op.results[0].type)
+    sa, sb = shape(a), shape(b)
+    a2 = (1, *sa) if len(sa) == 1 else sa
+    b2 = (*sb, 1) if len(sb) == 1 else sb
+    m, k, n = a2[-2], a2[-1], b2[-1]
+    if numel(shape(op.results[0])) == 0:
+        return []
+    batch = gs.broadcast_shapes(a2[:-2], b2[:-2])
+    ba = broadcast_strides(a2[:-2], batch) if batch else ()
+    bb = broadcast_strides(b2[:-2], batch) if batch else ()
+    ba = tuple(s * m * k for s in ba)
+    bb = tuple(s * k * n for s in bb)
+    view, (bsa, bsb) = collapse(batch, [ba, bb])
+    check_rank(op, len(view))
+    return [gemm_call(op, ta, tb, r, batch=view, bsa=bsa, bsb=bsb, m=m, n=n, k=k,
+                      a_mk=(k, 1), b_kn=(n, 1), c=None, alpha=1, beta=0)]
+
+
+@lowering(g.GemmOp)
+def lower_gemm(op: Operation) -> list[KernelCall]:
+    a, b = op.operands[:2]
+    props = op.properties
+    ta, tb, r = code(op, a.type), code(op, b.type), code(op, op.results[0].type)
+    trans_a, trans_b = g.get_bool(props, "trans_a"), g.get_bool(props, "trans_b")
+    (ra, ca), (rb, cb) = shape(a), shape(b)
+    m, k = (ca, ra) if trans_a else (ra, ca)
+    n = rb if trans_b else cb
+    if m * n == 0:
+        return []
+    c = None
+    if len(op.operands) > 2:
+        scm, scn = broadcast_strides(shape(op.operands[2]), (m, n))
+        c = (code(op, op.operands[2].type), (scm, scn))
+    return [gemm_call(op, ta, tb, r, batch=(1,), bsa=(0,), bsb=(0,), m=m, n=n, k=k,
+                      a_mk=(1, m) if trans_a else (k, 1), b_kn=(1, k) if trans_b else (n, 1),
+                      c=c, alpha=g.get_float(props, "alpha", 1.0),
+                      beta=g.get_float(props, "beta", 1.0))]

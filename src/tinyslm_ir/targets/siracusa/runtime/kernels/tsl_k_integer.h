@@ -1,0 +1,280 @@
+/* The QuantLib/Deeploy integer operators, bit-exact with shared/specs/quantlib-integer-ops.md
+ * (and the reference `integer_ops`): RequantShift §1, iSoftmax §2, iRMSNorm §3, iHardswish §4,
+ * iNoNorm §7.1, iLayerNorm §7.2, iGELU §7.3, ITAMax §7.4, ITAPartialMax §7.5, IntegerDiv §7.7.
+ * (TrueIntegerDiv §5 is tsl_mulconst in tsl_k_eltwise.h.) Exact values are computed in int64
+ * (or in the i32 `tc` the lowering proves sufficient); where the spec holds a value in unsigned
+ * 32 bits (iSoftmax, ITAMax, ITAPartialMax) it is a uint32_t here too. Results are clipped to
+ * their level range where the spec says so, else wrapped to the result type.
+ * Row ops (last axis, length L) split rows over the team; element-wise ones the flat range.
+ */
+#ifndef TSL_K_INTEGER_H
+#define TSL_K_INTEGER_H
+
+#include "tsl_k_common.h"
+#include "tsl_k_eltwise.h"
+
+static inline int64_t tsl_clip64(int64_t v, int32_t lo, int32_t hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/* trunc(p / s) for s > 0, in 32 bits when p fits (a 64-bit division is a libcall on RV32). */
+static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
+  if (p >= INT32_MIN && p <= INT32_MAX && s <= INT32_MAX) return (int32_t)p / (int32_t)s;
+  return p / s;
+}
+
+/* tsl_requant__<tx>_<tm>_<ta>_<tr>_<tc>(x, mul, add, out, rank, shape[], sx[], sm[], sa[],
+ *                                      div, shift, lo, hi)
+ * out = clip(floor((x*mul + add + div/2) / div), lo, hi); `shift` = log2(div) when div is a
+ * power of two, else -1. tc (i32 or i64) holds x*mul + add + div/2 exactly (the lowering's bound
+ * from the operand types). mul/add broadcast through their strides (scalar, numpy broadcast
+ * or per channel along axis 1, resolved by the lowering). */
+#define TSL_DEFINE_REQUANT(tx, tm, ta, tr, tc)                                                 \
+  static void tsl_requant__##tx##_##tm##_##ta##_##tr##_##tc(                                   \
+      const tsl_t_##tx *x, const tsl_t_##tm *mul, const tsl_t_##ta *add, tsl_t_##tr *out,     \
+      int32_t rank, const int32_t *shape, const int32_t *sx, const int32_t *sm,               \
+      const int32_t *sa, tsl_t_##tc div, int32_t shift, int32_t lo, int32_t hi) {              \
+    int32_t a, b;                                                                              \
+    tsl_split(tsl_numel(rank, shape), 1, &a, &b);                                              \
+    const int32_t *str[3] = {sx, sm, sa};                                                      \
+    tsl_iter_t it;                                                                             \
+    tsl_iter_init(&it, rank, shape, 3, str, a, b);                                             \
+    const int32_t dx = TSL_ITER_STEP(it, 0), dm = TSL_ITER_STEP(it, 1);                        \
+    const int32_t da = TSL_ITER_STEP(it, 2);                                                   \
+    const tsl_t_##tc half = div / 2;                                                           \
+    for (TSL_ITER_RUNS(it, n)) {                                                               \
+      const tsl_t_##tx *px = x + it.off[0];                                                    \
+      const tsl_t_##tm *pm = mul + it.off[1];                                                  \
+      const tsl_t_##ta *pa = add + it.off[2];                                                  \
+      tsl_t_##tr *po = out + it.pos;                                                           \
+      if (shift >= 0) {                                                                        \
+        for (int32_t k = 0; k < n; k++, px += dx, pm += dm, pa += da) {                        \
+          tsl_t_##tc v = ((tsl_t_##tc)*px * (tsl_t_##tc)*pm + (tsl_t_##tc)*pa + half) >> shift;\
+          v = v < lo ? lo : v;                                                                 \
+          po[k] = (tsl_t_##tr)(v > hi ? hi : v);                                               \
+        }                                                                                      \
+      } else {                                                                                 \
+        for (int32_t k = 0; k < n; k++, px += dx, pm += dm, pa += da) {                        \
+          int64_t acc = (int64_t)*px * (int64_t)*pm + (int64_t)*pa + half;                     \
+          po[k] = (tsl_t_##tr)tsl_clip64(tsl_floordiv64(acc, div), lo, hi);                    \
+        }                                                                                      \
+      }                                                                                        \
+    }                                                                                          \
+  }
+
+/* tsl_isoftmax__<tx>_<tr>(x, out, rows, L, coeff_a, coeff_b, coeff_c, log2, n_minus_1), the
+ * coefficients modulo 2^32: per row, d = max - x, z = floor(d / log2), p = z*log2 - d,
+ * e = (A (p + B)^2 + C) >> z in uint32 (0 for z >= 31), s = sum e (uint32),
+ * out = floor(e (n-1) / s) with e (n-1) in uint32. e is recomputed in the last pass. */
+#define TSL_DEFINE_ISOFTMAX(tx, tr)                                                            \
+  static inline uint32_t tsl_isoftmax_e__##tx##_##tr(int64_t d, uint32_t ca, uint32_t cb,     \
+                                                     uint32_t cc, int64_t log2) {              \
+    int64_t z = d / log2;                                                                      \
+    if (z >= 31) return 0;                                                                     \
+    uint32_t q = (uint32_t)(z * log2 - d) + cb;                                                \
+    return (ca * q * q + cc) >> z;                                                             \
+  }                                                                                            \
+  static void tsl_isoftmax__##tx##_##tr(const tsl_t_##tx *x, tsl_t_##tr *out, int32_t rows,   \
+                                        int32_t L, uint32_t ca, uint32_t cb, uint32_t cc,      \
+                                        int64_t log2, uint32_t nm1) {                          \
+    int32_t lo, hi;                                                                            \
+    tsl_split(rows, 1, &lo, &hi);                                                              \
+    for (int32_t r = lo; r < hi; r++) {                                                        \
+      const tsl_t_##tx *xr = x + r * L;                                                        \
+      tsl_t_##tx mx = xr[0];                                                                   \
+      for (int32_t j = 1; j < L; j++) mx = xr[j] > mx ? xr[j] : mx;                            \
+      uint32_t s = 0;                                                                          \
+      for (int32_t j = 0; j < L; j++)                                                          \
+        s += tsl_isoftmax_e__##tx##_##tr((int64_t)mx - (int64_t)xr[j], ca, cb, cc, log2);      \
+      for (int32_t j = 0; j < L; j++) {                                                        \
+        uint32_t e = tsl_isoftmax_e__##tx##_##tr((int64_t)mx - (int64_t)xr[j], ca, cb, cc,     \
+                                                 log2);                                        \
+        out[r * L + j] = (tsl_t_##tr)(s ? (e * nm1) / s : 0);                                  \
+      }                                                                                        \
+    }                                                                                          \
+  }
+
+/* tsl_irmsnorm__<tx>_<tw>_<tr>_<tacc>(x, w, out, rows, L, sw, log2d, lo, hi): per row,
+ * sigma = isqrt(floor(sum x^2 / L) + 1); out = clip(trunc(x*w / sigma) >> log2d, lo, hi).
+ * tacc (i32 or i64) holds sum x^2 exactly; w's stride is 1, or 0 for a single weight. */
+#define TSL_DEFINE_IRMSNORM(tx, tw, tr, tacc)                                                  \
+  static void tsl_irmsnorm__##tx##_##tw##_##tr##_##tacc(                                       \
+      const tsl_t_##tx *x, const tsl_t_##tw *w, tsl_t_##tr *out, int32_t rows, int32_t L,     \
+      int32_t sw, int32_t log2d, int32_t lo, int32_t hi) {                                     \
+    int32_t a, b;                                                                              \
+    tsl_split(rows, 1, &a, &b);                                                                \
+    for (int32_t r = a; r < b; r++) {                                                          \
+      const tsl_t_##tx *xr = x + r * L;                                                        \
+      tsl_t_##tacc sq = 0;                                                                     \
+      for (int32_t j = 0; j < L; j++) sq += (tsl_t_##tacc)xr[j] * (tsl_t_##tacc)xr[j];         \
+      int64_t sigma = (int64_t)tsl_isqrt64((uint64_t)(sq / L) + 1);                            \
+      for (int32_t j = 0; j < L; j++) {                                                        \
+        int64_t t = tsl_tdiv_small((int64_t)xr[j] * (int64_t)w[j * sw], sigma);                \
+        out[r * L + j] = (tsl_t_##tr)tsl_clip64(t >> log2d, lo, hi);                           \
+      }                                                                                        \
+    }                                                                                          \
+  }
+
+/* tsl_ilayernorm__<tx>_<tw>_<tb>_<tr>(x, w, bias, out, rows, L, sw, sb, log2d, lo, hi): per row,
+ * mu = trunc(sum x / L), d = x - mu, sigma = isqrt(floor(sum d^2 / L) + 1),
+ * out = clip((trunc(d*w / sigma) + bias) >> log2d, lo, hi). */
+#define TSL_DEFINE_ILAYERNORM(tx, tw, tb, tr)                                                  \
+  static void tsl_ilayernorm__##tx##_##tw##_##tb##_##tr(                                       \
+      const tsl_t_##tx *x, const tsl_t_##tw *w, const tsl_t_##tb *bias, tsl_t_##tr *out,       \
+      int32_t rows, int32_t L, int32_t sw, int32_t sb, int32_t log2d, int32_t lo,             \
+      int32_t hi) {                                                                            \
+    int32_t a, b;                                                                              \
+    tsl_split(rows, 1, &a, &b);                                                                \
+    for (int32_t r = a; r < b; r++) {                                                          \
+      const tsl_t_##tx *xr = x + r * L;                                                        \
+      int64_t sum = 0, sq = 0;                                                                 \
+      for (int32_t j = 0; j < L; j++) sum += xr[j];                                            \
+      int64_t mu = sum / L;                                                                    \
+      for (int32_t j = 0; j < L; j++) sq += (xr[j] - mu) * (xr[j] - mu);                       \
+      int64_t sigma = (int64_t)tsl_isqrt64((uint64_t)(sq / L) + 1);                            \
+      for (int32_t j = 0; j < L; j++) {                                                        \
+        int64_t t = tsl_tdiv_small((xr[j] - mu) * (int64_t)w[j * sw], sigma) + bias[j * sb];   \
+        out[r * L + j] = (tsl_t_##tr)tsl_clip64(t >> log2d, lo, hi);                           \
+      }                                                                                        \
+    }                                                                                          \
+  }
+
+/* tsl_inonorm__<tx>_<tw>_<tb>_<tr>(x, w, bias, out, rank, shape[], sx[], sw[], sb[], mul,
+ * log2d, lo, hi): out = clip(((x*w + bias) * mul) >> log2d, lo, hi), broadcasting by strides. */
+#define TSL_DEFINE_INONORM(tx, tw, tb, tr)                                                     \
+  static void tsl_inonorm__##tx##_##tw##_##tb##_##tr(                                          \
+      const tsl_t_##tx *x, const tsl_t_##tw *w, const tsl_t_##tb *bias, tsl_t_##tr *out,       \
+      int32_t rank, const int32_t *shape, const int32_t *sx, const int32_t *sw,               \
+      const int32_t *sb, int64_t mul, int32_t log2d, int32_t lo, int32_t hi) {                 \
+    int32_t a, b;                                                                              \
+    tsl_split(tsl_numel(rank, shape), 1, &a, &b);                                              \
+    const int32_t *str[3] = {sx, sw, sb};                                                      \
+    tsl_iter_t it;                                                                             \
+    tsl_iter_init(&it, rank, shape, 3, str, a, b);                                             \
+    const int32_t dx = TSL_ITER_STEP(it, 0), dw = TSL_ITER_STEP(it, 1);                        \
+    const int32_t db = TSL_ITER_STEP(it, 2);                                                   \
+    for (TSL_ITER_RUNS(it, n)) {                                                               \
+      const tsl_t_##tx *px = x + it.off[0];                                                    \
+      const tsl_t_##tw *pw = w + it.off[1];                                                    \
+      const tsl_t_##tb *pb = bias + it.off[2];                                                 \
+      tsl_t_##tr *po = out + it.pos;                                                           \
+      for (int32_t k = 0; k < n; k++, px += dx, pw += dw, pb += db) {                          \
+        int64_t v = ((int64_t)*px * (int64_t)*pw + (int64_t)*pb) * mul;                        \
+        po[k] = (tsl_t_##tr)tsl_clip64(v >> log2d, lo, hi);                                    \
+      }                                                                                        \
+    }                                                                                          \
+  }
+
+/* tsl_ihardswish__<tx>_<tr>(x, out, n, three, six, one_over_six):
+ * out = x * (clip(x + three, 0, six) * one_over_six), wrapped to the result (no clip). */
+#define TSL_DEFINE_IHARDSWISH(tx, tr)                                                          \
+  static void tsl_ihardswish__##tx##_##tr(const tsl_t_##tx *x, tsl_t_##tr *out, int32_t n,     \
+                                          int64_t three, int64_t six, int64_t one_over_six) {  \
+    int32_t lo, hi;                                                                            \
+    tsl_split(n, 1, &lo, &hi);                                                                 \
+    for (int32_t i = lo; i < hi; i++) {                                                        \
+      int64_t v = (int64_t)x[i] + three;                                                       \
+      v = v < 0 ? 0 : (v > six ? six : v);                                                     \
+      out[i] = (tsl_t_##tr)((uint64_t)(int64_t)x[i] * ((uint64_t)v * (uint64_t)one_over_six));  \
+    }                                                                                          \
+  }
+
+/* tsl_igelu__<tx>_<tr>(x, out, n, b, one): q = min(|x|, -b), L = sign(x) (one - (q + b)^2),
+ * out = x * floor((one + L) / 2), wrapped to the result. */
+#define TSL_DEFINE_IGELU(tx, tr)                                                               \
+  static void tsl_igelu__##tx##_##tr(const tsl_t_##tx *x, tsl_t_##tr *out, int32_t n,          \
+                                     int64_t b, int64_t one) {                                 \
+    int32_t lo, hi;                                                                            \
+    tsl_split(n, 1, &lo, &hi);                                                                 \
+    for (int32_t i = lo; i < hi; i++) {                                                        \
+      int64_t v = x[i], q = v < 0 ? -v : v;                                                    \
+      q = q < -b ? q : -b;                                                                     \
+      int64_t l = one - (q + b) * (q + b);                                                     \
+      l = v < 0 ? -l : (v > 0 ? l : 0);                                                        \
+      out[i] = (tsl_t_##tr)((uint64_t)v * (uint64_t)((one + l) >> 1));                         \
+    }                                                                                          \
+  }
+
+/* rhu(d * bits / 2^bits): ITA's power-of-two exponent for a distance d >= 0 from the max. */
+static inline int64_t tsl_ita_shift(int64_t d, int32_t bits) {
+  return (2 * d * bits + ((int64_t)1 << bits)) >> (bits + 1);
+}
+
+/* tsl_itamax__<tx>_<tr>(x, out, rows, L, n, bits), n = 2^bits: per row, s = ita_shift(max - x),
+ * E = sum (n >> s) (uint32), out = floor(n (n-1) / E) >> s. */
+#define TSL_DEFINE_ITAMAX(tx, tr)                                                              \
+  static void tsl_itamax__##tx##_##tr(const tsl_t_##tx *x, tsl_t_##tr *out, int32_t rows,      \
+                                      int32_t L, int64_t n, int32_t bits) {                    \
+    int32_t lo, hi;                                                                            \
+    tsl_split(rows, 1, &lo, &hi);                                                              \
+    for (int32_t r = lo; r < hi; r++) {                                                        \
+      const tsl_t_##tx *xr = x + r * L;                                                        \
+      tsl_t_##tx mx = xr[0];                                                                   \
+      for (int32_t j = 1; j < L; j++) mx = xr[j] > mx ? xr[j] : mx;                            \
+      uint32_t total = 0;                                                                      \
+      for (int32_t j = 0; j < L; j++)                                                          \
+        total += (uint32_t)tsl_shr64(n, tsl_ita_shift((int64_t)mx - xr[j], bits));             \
+      int64_t inv = total ? (int64_t)((uint64_t)(n * (n - 1)) / total) : 0;                    \
+      for (int32_t j = 0; j < L; j++)                                                          \
+        out[r * L + j] = (tsl_t_##tr)tsl_shr64(inv, tsl_ita_shift((int64_t)mx - xr[j], bits)); \
+    }                                                                                          \
+  }
+
+/* tsl_itapartialmax__<tx>_<tr>(x, out, rows, L, width, n, bits): per row, groups of `width`
+ * columns in sequence from P = 0, M = -n/2; a group whose max c exceeds M shifts P right by
+ * ita_shift(c - M) and sets M = c; P += sum (n >> ita_shift(M - x)) over the group (uint32).
+ * out = floor((n/2 - 1) n / P) >> ita_shift(M - x) with the final M. */
+#define TSL_DEFINE_ITAPARTIALMAX(tx, tr)                                                       \
+  static void tsl_itapartialmax__##tx##_##tr(const tsl_t_##tx *x, tsl_t_##tr *out,            \
+                                             int32_t rows, int32_t L, int32_t width,           \
+                                             int64_t n, int32_t bits) {                        \
+    int32_t lo, hi;                                                                            \
+    tsl_split(rows, 1, &lo, &hi);                                                              \
+    for (int32_t r = lo; r < hi; r++) {                                                        \
+      const tsl_t_##tx *xr = x + r * L;                                                        \
+      int64_t m = -(n / 2);                                                                    \
+      uint32_t total = 0;                                                                      \
+      for (int32_t g = 0; g < L; g += width) {                                                 \
+        int32_t end = g + width < L ? g + width : L;                                           \
+        int64_t c = xr[g];                                                                     \
+        for (int32_t j = g + 1; j < end; j++) c = xr[j] > c ? xr[j] : c;                       \
+        if (c > m) {                                                                           \
+          total = (uint32_t)tsl_shr64(total, tsl_ita_shift(c - m, bits));                      \
+          m = c;                                                                               \
+        }                                                                                      \
+        for (int32_t j = g; j < end; j++)                                                      \
+          total += (uint32_t)tsl_shr64(n, tsl_ita_shift(m - xr[j], bits));                     \
+      }                                                                                        \
+      int64_t inv = total ? (int64_t)((uint64_t)((n / 2 - 1) * n) / total) : 0;                \
+      for (int32_t j = 0; j < L; j++)                                                          \
+        out[r * L + j] = (tsl_t_##tr)tsl_shr64(inv, tsl_ita_shift(m - xr[j], bits));           \
+    }                                                                                          \
+  }
+
+/* tsl_integer_div__<ta>_<tb>_<tr>(a, b, out, rank, shape[], sa[], sb[], delta_eta, eta, eps):
+ * num = Delta*eta*a, den = b*eta + eps, out = trunc((num + sign(num) trunc(den/2)) / den). */
+#define TSL_DEFINE_INTEGER_DIV(ta, tb, tr)                                                     \
+  static void tsl_integer_div__##ta##_##tb##_##tr(                                             \
+      const tsl_t_##ta *a, const tsl_t_##tb *b, tsl_t_##tr *out, int32_t rank,                \
+      const int32_t *shape, const int32_t *sa, const int32_t *sb, int64_t delta_eta,          \
+      int64_t eta, int64_t eps) {                                                              \
+    int32_t lo, hi;                                                                            \
+    tsl_split(tsl_numel(rank, shape), 1, &lo, &hi);                                            \
+    const int32_t *str[2] = {sa, sb};                                                          \
+    tsl_iter_t it;                                                                             \
+    tsl_iter_init(&it, rank, shape, 2, str, lo, hi);                                           \
+    const int32_t da = TSL_ITER_STEP(it, 0), db = TSL_ITER_STEP(it, 1);                        \
+    for (TSL_ITER_RUNS(it, n)) {                                                               \
+      const tsl_t_##ta *pa = a + it.off[0];                                                    \
+      const tsl_t_##tb *pb = b + it.off[1];                                                    \
+      tsl_t_##tr *po = out + it.pos;                                                           \
+      for (int32_t k = 0; k < n; k++, pa += da, pb += db) {                                    \
+        int64_t num = delta_eta * (int64_t)*pa, den = (int64_t)*pb * eta + eps;                \
+        int64_t half = den / 2;                                                                \
+        num += num > 0 ? half : (num < 0 ? -half : 0);                                         \
+        po[k] = (tsl_t_##tr)(den ? num / den : 0);                                             \
+      }                                                                                        \
+    }                                                                                          \
+  }
+
+#endif /* TSL_K_INTEGER_H */

@@ -1,0 +1,67 @@
+/* Data movement: one strided N-D copy (transpose, slice, expand, concat into an offset, split,
+ * the interior of pad, reshape), a fill (pad's border), and gather. Pure data movement
+ * (spec §8); the copy converts element types only where concat promotes its operands.
+ */
+#ifndef TSL_K_MOVE_H
+#define TSL_K_MOVE_H
+
+#include "tsl_k_common.h"
+#include "tsl_k_eltwise.h"
+
+/* tsl_copy__<ta>_<tr>(src, dst, rank, shape[], src_strides[], dst_strides[]): for every index
+ * of `shape`, dst[index . dst_strides] = src[index . src_strides] (element strides, any sign).
+ * Same-type instances exist per element byte size (u8, u16, u32, u64). */
+#define TSL_DEFINE_COPY(ta, tr)                                                                \
+  static void tsl_copy__##ta##_##tr(const tsl_t_##ta *src, tsl_t_##tr *dst, int32_t rank,      \
+                                    const int32_t *shape, const int32_t *ss,                   \
+                                    const int32_t *ds) {                                       \
+    int32_t lo, hi;                                                                            \
+    tsl_split(tsl_numel(rank, shape), 1, &lo, &hi);                                            \
+    const int32_t *str[2] = {ss, ds};                                                          \
+    tsl_iter_t it;                                                                             \
+    tsl_iter_init(&it, rank, shape, 2, str, lo, hi);                                           \
+    const int32_t da = TSL_ITER_STEP(it, 0), db = TSL_ITER_STEP(it, 1);                        \
+    for (TSL_ITER_RUNS(it, n)) {                                                               \
+      const tsl_t_##ta *ps = src + it.off[0];                                                  \
+      tsl_t_##tr *pd = dst + it.off[1];                                                        \
+      if (da == 1 && db == 1) {                                                                \
+        for (int32_t k = 0; k < n; k++) pd[k] = TSL_CVT_##tr(ps[k]);                           \
+      } else {                                                                                 \
+        for (int32_t k = 0; k < n; k++, ps += da, pd += db) *pd = TSL_CVT_##tr(*ps);           \
+      }                                                                                        \
+    }                                                                                          \
+  }
+
+/* tsl_fill__<t>(dst, n, value): dst[0..n) = value. */
+#define TSL_DEFINE_FILL(t)                                                                     \
+  static void tsl_fill__##t(tsl_t_##t *dst, int32_t n, tsl_t_##t value) {                      \
+    int32_t lo, hi;                                                                            \
+    tsl_split(n, 1, &lo, &hi);                                                                 \
+    for (int32_t i = lo; i < hi; i++) dst[i] = value;                                          \
+  }
+
+/* tsl_gather__<t>_<ti>(data, indices, out, outer, dim, inner, n_idx): data viewed as
+ * (outer, dim, inner), out as (outer, n_idx, inner); out[o][j][:] = data[o][idx_j][:] with
+ * negative indices counting from the end (ONNX Gather). Rows (o, j) are split over the team. */
+#define TSL_DEFINE_GATHER(t, ti)                                                               \
+  static void tsl_gather__##t##_##ti(const tsl_t_##t *data, const tsl_t_##ti *indices,        \
+                                     tsl_t_##t *out, int32_t outer, int32_t dim,              \
+                                     int32_t inner, int32_t n_idx) {                           \
+    int32_t lo, hi;                                                                            \
+    tsl_split(outer * n_idx, 1, &lo, &hi);                                                     \
+    if (lo >= hi) return;                                                                      \
+    int32_t o = lo / n_idx, j = lo % n_idx;                                                    \
+    for (int32_t r = lo; r < hi; r++) {                                                        \
+      int64_t ix = (int64_t)indices[j];                                                        \
+      if (ix < 0) ix += dim;                                                                   \
+      const tsl_t_##t *src = data + ((int32_t)o * dim + (int32_t)ix) * inner;                  \
+      tsl_t_##t *dst = out + r * inner;                                                        \
+      for (int32_t k = 0; k < inner; k++) dst[k] = src[k];                                     \
+      if (++j == n_idx) {                                                                      \
+        j = 0;                                                                                 \
+        o++;                                                                                   \
+      }                                                                                        \
+    }                                                                                          \
+  }
+
+#endif /* TSL_K_MOVE_H */

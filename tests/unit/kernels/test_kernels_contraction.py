@@ -1,0 +1,66 @@
+"""MatMul and Gemm through the batched GEMM kernel (tsl_k_gemm.h), on the host."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.unit.kernels.harness import (
+    FLOAT_TYPES,
+    Case,
+    batched,
+    broadcast_operand,
+    ints,
+    pick,
+    rand_shape,
+    values,
+)
+from tinyslm_ir.dialects import graph as g
+
+SMALL_INTS = (np.int8, np.uint8, np.int16, np.int32)
+
+
+def _operand(rng: np.random.Generator, shape: tuple[int, ...], t) -> np.ndarray:
+    return values(rng, shape, t) if np.dtype(t).kind == "f" else ints(rng, shape, t, -300, 300)
+
+
+def make_matmul(rng: np.random.Generator) -> Case:
+    m, k, n = (int(v) for v in rng.integers(1, 11, size=3))
+    batch = rand_shape(rng, int(rng.integers(0, 3)), 3)
+    ba, bb = broadcast_operand(rng, batch), broadcast_operand(rng, batch)
+    sa, sb = (*ba, m, k), (*bb, k, n)
+    if rng.random() < 0.15:
+        sa = (k,)
+    elif rng.random() < 0.15:
+        sb = (k,)
+    t = pick(rng, (*SMALL_INTS, *FLOAT_TYPES))
+    tb = t if rng.random() < 0.7 else pick(rng, SMALL_INTS)
+    return Case(g.MatMulOp, [_operand(rng, sa, t), _operand(rng, sb, tb)])
+
+
+def make_gemm(rng: np.random.Generator) -> Case:
+    m, k, n = (int(v) for v in rng.integers(1, 11, size=3))
+    ta_, tb_ = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+    t = pick(rng, (*SMALL_INTS, *FLOAT_TYPES))
+    a = _operand(rng, (k, m) if ta_ else (m, k), t)
+    b = _operand(rng, (n, k) if tb_ else (k, n), t)
+    ints_ = np.dtype(t).kind != "f"
+    props = {"trans_a": g.bool_prop(ta_), "trans_b": g.bool_prop(tb_),
+             "alpha": g.float_prop(float(rng.integers(-3, 4)) if ints_ else 0.5),
+             "beta": g.float_prop(float(rng.integers(-3, 4)) if ints_ else 1.5)}
+    args = [a, b]
+    if rng.random() < 0.7:
+        args.append(_operand(rng, pick(rng, [(m, n), (n,), (m, 1), (1,), ()]), t))
+    return Case(g.GemmOp, args, props)
+
+
+def make_gemm_i8(rng: np.random.Generator) -> Case:
+    """The int8 fast path: row counts around the 4-row blocking and GEMV shapes."""
+    m = int(pick(rng, [1, 2, 3, 4, 5, 8, 9]))
+    k, n = int(rng.integers(1, 40)), int(rng.integers(1, 40))
+    return Case(g.MatMulOp, [ints(rng, (m, k), np.int8), ints(rng, (k, n), np.int8)])
+
+
+test_matmul = batched(make_matmul, size=24)
+test_gemm = batched(make_gemm, size=24)
+test_gemm_i8 = batched(make_gemm_i8, size=16)
+

@@ -1,0 +1,98 @@
+"""The QuantLib integer operator kernels (tsl_k_integer.h), bit-exact against the reference."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.unit.kernels.harness import Case, batched, ints, pick, rand_shape
+from tinyslm_ir.dialects import graph as g
+
+I = g.int_prop  # noqa: E741
+
+
+def make_requant(rng: np.random.Generator) -> Case:
+    shape = rand_shape(rng, int(rng.integers(1, 5)), 5)
+    tx = pick(rng, (np.int8, np.uint8, np.int16, np.int32))
+    tm, ta = pick(rng, (np.int8, np.int16, np.int32)), pick(rng, (np.int16, np.int32))
+    kind = int(rng.integers(3))
+    if kind == 0 or len(shape) < 2:
+        pshape = (1,)
+    elif kind == 1:
+        pshape = tuple(1 if rng.random() < 0.5 else d for d in shape[int(rng.integers(2)):])
+    else:
+        pshape = pick(rng, [(shape[1],), (shape[1], *([1] * (len(shape) - 2)))])
+    big = np.dtype(tx).itemsize == 4
+    x = ints(rng, shape, tx, -(2**20) if big else None, 2**20 if big else None)
+    mul = ints(rng, pshape, tm, -(2**10), 2**16)
+    add = ints(rng, pshape, ta, -(2**20), 2**20)
+    div = int(pick(rng, [1, 2, 256, 1024, 65536, 3, 1000]))
+    return Case(g.RequantShiftOp, [x, mul, add],
+                {"div": I(div), "n_levels": I(int(pick(rng, [256, 256, 16, 65536]))),
+                 "signed": g.bool_prop(bool(rng.random() < 0.5))})
+
+
+def _rows(rng: np.random.Generator, t=np.int8) -> np.ndarray:
+    shape = (*rand_shape(rng, int(rng.integers(0, 3)), 3), int(rng.integers(1, 40)))
+    return ints(rng, shape, t)
+
+
+def make_softmaxes(rng: np.random.Generator) -> Case:
+    kind = int(rng.integers(3))
+    x = _rows(rng, pick(rng, (np.int8, np.uint8)))
+    if kind == 0:
+        eps = float(rng.uniform(1 / 400, 1 / 20))
+        return Case(g.ISoftmaxOp, [x], {
+            "coeff_a": I(1), "coeff_b": I(round(1.353 / eps)),
+            "coeff_c": I(round(0.344 / (0.3585 * eps * eps))), "log2": I(round(1 / eps)),
+            "n_levels": I(256)})
+    if kind == 1:
+        return Case(g.ITAMaxOp, [x], {"n_levels": I(256)})
+    return Case(g.ITAPartialMaxOp, [x], {"n_levels": I(256),
+                                         "group_width": I(int(rng.integers(1, 17)))})
+
+
+def make_norms(rng: np.random.Generator) -> Case:
+    x = _rows(rng)
+    length = x.shape[-1]
+    kind = int(rng.integers(3))
+    wshape = (length,) if rng.random() < 0.8 else (1,)
+    if kind == 0:
+        w = ints(rng, wshape, np.int32, 2**20, 4 * 10**6)
+        return Case(g.IRMSNormOp, [x, w], {"d": I(65536), "n_levels": I(256)})
+    if kind == 1:
+        w = ints(rng, wshape, np.int32, -(2**16), 2**16)
+        b = ints(rng, wshape, np.int32, -(2**20), 2**20)
+        return Case(g.ILayerNormOp, [x, w, b], {"d": I(int(pick(rng, [256, 1024]))),
+                                                 "n_levels": I(256)})
+    w = ints(rng, pick(rng, [x.shape, (length,), (1,)]), np.int8)
+    b = ints(rng, pick(rng, [x.shape, (length,), (1,)]), np.int32, -(2**14), 2**14)
+    return Case(g.INoNormOp, [x, w, b], {"d": I(int(pick(rng, [256, 4096]))),
+                                          "mul": I(int(rng.integers(-50, 300))),
+                                          "n_levels": I(256)})
+
+
+def make_pointwise(rng: np.random.Generator) -> Case:
+    shape = rand_shape(rng, int(rng.integers(1, 4)), 6)
+    x = ints(rng, shape, pick(rng, (np.int8, np.uint8, np.int16)))
+    kind = int(rng.integers(4))
+    if kind == 0:
+        three = int(rng.integers(10, 90))
+        return Case(g.IHardswishOp, [x], {"three": I(three),
+                                          "six": I(2 * three + int(rng.integers(-5, 5))),
+                                          "one_over_six": I(int(rng.integers(1, 400)))})
+    if kind == 1:
+        return Case(g.IGeluOp, [x], {"b": I(-int(rng.integers(20, 200))),
+                                     "one": I(int(rng.integers(100, 20000)))})
+    if kind == 2:
+        return Case(g.TrueIntegerDivOp, [x], {"delta": I(16384), "eps": I(1), "eta": I(200000),
+                                              "y": I(int(rng.integers(1, 9)))})
+    b = ints(rng, pick(rng, [shape, shape[-1:], (1,)]), pick(rng, (np.int8, np.int32)), 1, 100)
+    return Case(g.IntegerDivOp, [x, b], {"delta": I(int(rng.integers(1, 64))),
+                                         "eps": I(int(rng.integers(1, 5))), "eta": I(int(
+                                             rng.integers(1, 1000)))})
+
+
+test_requant_shift = batched(make_requant, size=32)
+test_softmaxes = batched(make_softmaxes, size=24)
+test_norms = batched(make_norms, size=24)
+test_pointwise = batched(make_pointwise, size=24)
