@@ -33,7 +33,7 @@ class ForkOp(IRDLOperation):
     assembly_format = "`cores` `(` $cores `)` $body attr-dict"
 
     def __init__(self, cores: int, body: Region):
-        super().__init__(properties={"cores": IntegerAttr.from_int_and_width(cores, 64)},
+        super().__init__(properties={"cores": IntegerAttr(cores, 64)},
                          regions=[body])
 
     def verify_(self) -> None:

@@ -15,7 +15,42 @@ def _fold_data_movement() -> type[ModulePass]:
     return FoldDataMovementPass
 
 
+def _select_kernels() -> type[ModulePass]:
+    from tinyslm_ir.passes.select_kernels import SelectKernelsPass
+
+    return SelectKernelsPass
+
+
+def _bufferize() -> type[ModulePass]:
+    from tinyslm_ir.passes.bufferize import BufferizePass
+
+    return BufferizePass
+
+
+def _plan_memory() -> type[ModulePass]:
+    from tinyslm_ir.passes.plan_memory import PlanMemoryPass
+
+    return PlanMemoryPass
+
+
+def _verify_memory_plan() -> type[ModulePass]:
+    from tinyslm_ir.passes.verify_memory_plan import VerifyMemoryPlanPass
+
+    return VerifyMemoryPlanPass
+
+
+def _cluster_offload() -> type[ModulePass]:
+    from tinyslm_ir.passes.cluster_offload import ClusterOffloadPass
+
+    return ClusterOffloadPass
+
+
 def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     return {
         "fold-data-movement": _fold_data_movement,
+        "select-kernels": _select_kernels,
+        "bufferize": _bufferize,
+        "plan-memory": _plan_memory,
+        "verify-memory-plan": _verify_memory_plan,
+        "cluster-offload": _cluster_offload,
     }

@@ -1,12 +1,16 @@
-"""The default compilation pipeline: the one place that lists the passes in order.
+"""The compilation pipelines: the one place that lists the passes in order.
 
-`tinyslm-opt -p` runs any prefix or subset of it; the `tinyslm` driver runs all of it.
+`DEFAULT_PIPELINE` is the graph-level path the reference interpreter runs; `BACKEND_PIPELINE`
+continues from it to planned, parallel `lmem` code for the C printer. `tinyslm-opt -p` runs
+any prefix or subset of either; the `tinyslm` driver runs them whole.
 """
+
+from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import Builtin, ModuleOp
 from xdsl.dialects.func import Func
-from xdsl.passes import PassPipeline
+from xdsl.passes import ModulePass, PassPipeline
 
 from tinyslm_ir.dialects.cluster import Cluster
 from tinyslm_ir.dialects.graph import Graph
@@ -15,6 +19,15 @@ from tinyslm_ir.passes import get_all_passes
 
 DEFAULT_PIPELINE: tuple[str, ...] = (
     "fold-data-movement",
+)
+
+BACKEND_PIPELINE: tuple[str, ...] = (
+    "fold-data-movement",
+    "select-kernels",
+    "bufferize",
+    "plan-memory",
+    "verify-memory-plan",
+    "cluster-offload",
 )
 
 
@@ -33,3 +46,38 @@ def default_pipeline(names: tuple[str, ...] = DEFAULT_PIPELINE) -> PassPipeline:
 
 def run_default_pipeline(module: ModuleOp) -> None:
     default_pipeline().apply(compiler_context(), module)
+
+
+
+@dataclass(frozen=True)
+class BackendOptions:
+    """What the driver chooses about the target; `backend_pipeline` maps it onto pass options.
+
+    `reorder` lets bufferization reorder the graph for a lower peak: import order is
+    arbitrary, and on microLlama the memory-aware order lowers the L2 lower bound by a quarter.
+    """
+
+    cores: int = 8
+    l2_capacity: int = 2097152
+    plan_time_limit: float = 10.0
+    weights_level: str = "L2"
+    reorder: bool = True
+
+
+def backend_pipeline(options: BackendOptions = BackendOptions()) -> PassPipeline:
+    """`BACKEND_PIPELINE` as pass instances configured from `options`."""
+    configured: dict[str, dict[str, object]] = {
+        "bufferize": {"weights_level": options.weights_level, "reorder": options.reorder},
+        "plan-memory": {"level": "L2", "capacity": options.l2_capacity,
+                        "time_limit": options.plan_time_limit},
+        "verify-memory-plan": {"level": "L2", "capacity": options.l2_capacity},
+        "cluster-offload": {"cores": options.cores},
+    }
+    available = get_all_passes()
+    passes: list[ModulePass] = [available[n]()(**configured.get(n, {})) for n in BACKEND_PIPELINE]
+    return PassPipeline(tuple(passes))
+
+
+def run_backend_pipeline(module: ModuleOp, options: BackendOptions = BackendOptions()) -> None:
+    """Compile a graph module in place to planned, forked `lmem` code for the C printer."""
+    backend_pipeline(options).apply(compiler_context(), module)

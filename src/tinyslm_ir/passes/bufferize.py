@@ -1,0 +1,259 @@
+"""Bufferize graph functions into `lmem`: buffers with a level and a lifetime, and kernel calls.
+
+Every tensor value gets a buffer, and every graph op becomes the kernel calls the catalogue
+gives for it, in schedule order:
+
+- graph inputs stay function arguments (now memrefs), and graph outputs become trailing
+  memref arguments that the calls write directly (destination-passing style), so the host
+  hands in the output storage and no copy-out is needed; the function then returns nothing;
+- `graph.weight` becomes `lmem.global` in the weight level (`weights-level`);
+- every other value gets a fresh `lmem.alloc` in L2 (this pass is untiled), and each scratch
+  buffer of an op an alloc live over the op's calls that use it;
+- a graph output that is not computed by an op of this function (an input, a weight, or a
+  value returned twice) is copied into its argument with the catalogue's copy kernel.
+
+The schedule is the order of the graph ops, optionally reordered (`reorder=true`) by a
+memory-aware topological sort, since the order decides which buffers are live together. Live
+ranges come from `tinyslm_ir.analysis.lifetimes` and are written on the allocs for
+`plan-memory`. Every call is tagged with the `layer` it came from, for per-layer C functions
+and cycle reports.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseArrayBase,
+    FloatAttr,
+    IntegerAttr,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+    SymbolRefAttr,
+    TensorType,
+    f64,
+    i8,
+    i64,
+)
+from xdsl.ir import Attribute, Block, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
+
+from tinyslm_ir.analysis.lifetimes import live_intervals
+from tinyslm_ir.analysis.schedule import memory_aware_order
+from tinyslm_ir.dialects import lmem
+from tinyslm_ir.dialects.graph import GraphOp, ReshapeOp, WeightOp
+from tinyslm_ir.kernels.catalog import KernelCall, Param
+from tinyslm_ir.passes.select_kernels import calls_or_diagnostic
+
+ACTIVATION_LEVEL = "L2"
+"""Untiled code keeps every intermediate tensor in L2; tiling moves tiles to L1."""
+
+
+def memref_of(t: Attribute) -> MemRefType:
+    assert isinstance(t, TensorType)
+    return MemRefType(t.get_element_type(), t.get_shape())
+
+
+def param_attr(p: Param) -> Attribute:
+    """Kernel parameters as `lmem.call` stores them: i64 scalars, f64 floats, i64 arrays."""
+    if isinstance(p, tuple):
+        return DenseArrayBase.from_list(i64, [int(v) for v in p])
+    if isinstance(p, float):
+        return FloatAttr(p, f64)
+    return IntegerAttr(int(p), i64)
+
+
+def layer_name(op: Operation, index: int) -> str:
+    """The op's name hint when the frontend kept one, else `<op>_<index>`; a C identifier."""
+    hint = op.results[0].name_hint if op.results else None
+    name = hint or f"{op.name.removeprefix('graph.')}_{index}"
+    return re.sub(r"\W", "_", name)
+
+
+def has_tensors(fn: func.FuncOp) -> bool:
+    """Whether `fn` still has a graph-level body: a definition with tensors in its signature."""
+    sig = fn.function_type
+    return not fn.is_declaration and any(
+        isinstance(t, TensorType) for t in (*sig.inputs.data, *sig.outputs.data))
+
+
+def copy_calls(value: SSAValue) -> list[KernelCall]:
+    """The catalogue's calls that copy `value`: those of a reshape to the same type."""
+    probe = ReshapeOp.from_operands([value], result_types=[value.type])
+    try:
+        return calls_or_diagnostic(probe)
+    finally:
+        probe.erase()
+
+
+@dataclass
+class _FunctionBufferizer:
+    """Rewrites one function; `buffers` maps each tensor value to the memref that holds it."""
+
+    fn: func.FuncOp
+    weights_level: str
+    reorder: bool
+
+    def __post_init__(self) -> None:
+        self.block: Block = self.fn.body.block
+        ret = self.block.last_op
+        assert isinstance(ret, func.ReturnOp), "a function body ends with func.return"
+        self.ret = ret
+        self.rewriter = Rewriter()
+        self.buffers: dict[SSAValue, SSAValue] = {}
+        self.allocs: list[lmem.AllocOp] = []
+        self.schedule: list[tuple[list[SSAValue], list[SSAValue]]] = []
+        self.layers: set[str] = set()
+
+    def run(self) -> None:
+        old_args = list(self.block.args)
+        for arg in old_args:
+            self.buffers[arg] = self._new_arg(memref_of(arg.type), arg.name_hint)
+        outputs = list(self.ret.arguments)
+        out_args = [self._new_arg(memref_of(v.type), f"out{j}")
+                    for j, v in enumerate(outputs)]
+        # Each output argument is written by the op that computes the value, once per value.
+        destinations: dict[SSAValue, SSAValue] = {}
+        for v, arg in zip(outputs, out_args, strict=True):
+            if isinstance(v.owner, GraphOp) and not isinstance(v.owner, WeightOp):
+                destinations.setdefault(v, arg)
+
+        graph_ops = [op for op in self.block.ops if isinstance(op, GraphOp)]
+        for op in graph_ops:
+            if isinstance(op, WeightOp):
+                self._weight(op)
+        computed = [op for op in graph_ops if not isinstance(op, WeightOp)]
+        layers = {op: self._unique(layer_name(op, i)) for i, op in enumerate(computed)}
+        for op in self._order(computed, destinations):
+            self._lower(op, layers[op], destinations)
+        for j, (v, arg) in enumerate(zip(outputs, out_args, strict=True)):
+            if destinations.get(v) is not arg:
+                self._emit(copy_calls(v), [self.buffers[v]], [arg], self._unique(f"copy_out{j}"))
+
+        self.rewriter.insert_op(func.ReturnOp(), InsertPoint.before(self.ret))
+        self.rewriter.erase_op(self.ret)
+        for op in reversed(graph_ops):
+            self.rewriter.erase_op(op)
+        for arg in old_args:
+            self.block.erase_arg(arg)
+        self.fn.update_function_type()
+        self._write_live_ranges()
+
+    def _order(self, ops: list[GraphOp], destinations: dict[SSAValue, SSAValue]) -> list[GraphOp]:
+        """The schedule: the given order, or memory-aware; outputs cost nothing (arguments)."""
+        if not self.reorder:
+            return ops
+        steps = [(op.operands, op.results) for op in ops]
+        sizes = {r: lmem.buffer_bytes(memref_of(r.type)) for op in ops for r in op.results
+                 if r not in destinations}
+        return [ops[i] for i in memory_aware_order(steps, sizes)]
+
+    def _unique(self, layer: str) -> str:
+        """`layer`, or `layer_<k>` if taken: the C printer makes one function per layer."""
+        name, k = layer, 0
+        while name in self.layers:
+            k += 1
+            name = f"{layer}_{k}"
+        self.layers.add(name)
+        return name
+
+    def _new_arg(self, t: MemRefType, hint: str | None) -> SSAValue:
+        arg = self.block.insert_arg(t, len(self.block.args))
+        arg.name_hint = hint
+        return arg
+
+    def _insert(self, op: Operation) -> Operation:
+        self.rewriter.insert_op(op, InsertPoint.before(self.ret))
+        return op
+
+    def _alloc(self, t: MemRefType) -> SSAValue:
+        alloc = lmem.AllocOp(t, ACTIVATION_LEVEL, (0, 0))
+        self.allocs.append(alloc)
+        return self._insert(alloc).results[0]
+
+    def _weight(self, op: WeightOp) -> None:
+        glob = lmem.GlobalOp(op.weight_name, memref_of(op.res.type), self.weights_level)
+        self.buffers[op.res] = self._insert(glob).results[0]
+
+    def _lower(self, op: GraphOp, layer: str, destinations: dict[SSAValue, SSAValue]) -> None:
+        calls = calls_or_diagnostic(op)
+        for r in op.results:
+            self.buffers[r] = destinations.get(r) or self._alloc(memref_of(r.type))
+        self._emit(calls, [self.buffers[v] for v in op.operands],
+                   [self.buffers[r] for r in op.results], layer)
+
+    def _emit(self, calls: Sequence[KernelCall], ins: Sequence[SSAValue],
+              outs: Sequence[SSAValue], layer: str) -> None:
+        """Insert `calls` of an op whose operands are in buffers `ins`, results in `outs`.
+
+        Scratch arguments with the same index are one buffer shared by the op's calls (the
+        largest size asked for), live from its first to its last call.
+        """
+        scratch_bytes: dict[int, int] = {}
+        for a in (a for call in calls for a in call.args if a.kind == "scratch"):
+            scratch_bytes[a.index] = max(scratch_bytes.get(a.index, 0), a.scratch_bytes)
+        scratch = {i: self._alloc(MemRefType(i8, [n])) for i, n in scratch_bytes.items()}
+        for call in calls:
+            buffers: list[SSAValue] = []
+            reads: list[SSAValue] = []
+            writes: list[SSAValue] = []
+            for a in call.args:
+                if a.kind == "in":
+                    buf = ins[a.index]
+                    reads.append(buf)
+                elif a.kind == "out":
+                    buf = outs[a.index]
+                    writes.append(buf)
+                elif a.kind == "scratch":
+                    buf = scratch[a.index]
+                    writes.append(buf)
+                else:
+                    buf = self._insert(lmem.NullOp.create(
+                        result_types=[MemRefType(i8, [0])])).results[0]
+                buffers.append(buf)
+            # lmem.call reads its first `num_inputs` buffers: the args before the first
+            # out/scratch one (lowerings list inputs first; lifetimes use the kinds anyway).
+            n_inputs = next((k for k, a in enumerate(call.args) if a.kind in ("out", "scratch")),
+                            len(call.args))
+            props: dict[str, Attribute] = {
+                "callee": SymbolRefAttr(call.callee),
+                "num_inputs": IntegerAttr(n_inputs, i64),
+                "offsets": DenseArrayBase.from_list(i64, [a.offset for a in call.args]),
+                "params": ArrayAttr([param_attr(p) for p in call.params]),
+                "engine": StringAttr(call.engine),
+                "parallel": IntegerAttr(int(call.parallel), i64),
+                "layer": StringAttr(layer),
+            }
+            if call.instantiation is not None:
+                props["instantiation"] = StringAttr(call.instantiation)
+            self._insert(lmem.CallOp.create(operands=buffers, properties=props))
+            self.schedule.append((reads, writes))
+
+    def _write_live_ranges(self) -> None:
+        intervals = live_intervals(self.schedule)
+        for alloc in self.allocs:
+            alloc.properties["live"] = DenseArrayBase.from_list(i64, list(intervals[alloc.res]))
+
+
+@dataclass(frozen=True)
+class BufferizePass(ModulePass):
+    """graph -> lmem for every function of the module (see the module docstring)."""
+
+    name = "bufferize"
+
+    weights_level: str = "L2"
+    reorder: bool = False
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.weights_level not in lmem.LEVELS:
+            raise ValueError(f"bufferize: unknown weights-level '{self.weights_level}', "
+                             f"expected one of {', '.join(lmem.LEVELS)}")
+        for fn in [f for f in op.walk() if isinstance(f, func.FuncOp) and has_tensors(f)]:
+            _FunctionBufferizer(fn, self.weights_level, self.reorder).run()
