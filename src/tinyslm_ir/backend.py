@@ -1,7 +1,10 @@
-"""An `onnx.backend.base.Backend` over the importer and the numpy reference interpreter.
+"""`onnx.backend.base.Backend`s over the importer and the numpy reference interpreter
+(`TinySLMBackend`) or the whole compiler with the generated C run natively
+(`TinySLMHostBackend`).
 
-It exists so that the ONNX backend node tests (a suite nobody here wrote) check the importer
-and the reference semantics of the standard ops together. Two adaptations are needed:
+They exist so that the ONNX backend node tests (a suite nobody here wrote) check the importer,
+the reference semantics of the standard ops and, on the host, the kernel library and the C
+printer together. Two adaptations are needed:
 
 * outputs are cast to the element types the ONNX graph declares, because ONNX and the graph
   dialect type integer arithmetic differently (ONNX int8 + int8 -> int8; graph -> i32);
@@ -11,8 +14,9 @@ and the reference semantics of the standard ops together. Two adaptations are ne
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import onnx
@@ -24,10 +28,13 @@ from tinyslm_ir.frontend.onnx_importer import ImportedModel, import_onnx, runtim
 
 
 class TinySLMBackendRep(BackendRep):
-    """A model imported once (or per call, if it must be specialised on its inputs)."""
+    """A model imported once (or per call, if it must be specialised on its inputs); on the
+    host target also compiled once (or per call) into a temporary directory."""
 
-    def __init__(self, model: onnx.ModelProto):
+    def __init__(self, model: onnx.ModelProto, target: str = "reference"):
         self.model = model
+        self.target = target
+        self._compiled: tempfile.TemporaryDirectory | None = None
         self._input_names = [i.name for i in runtime_inputs(model)]
         self._output_dtypes = [
             onnx.helper.tensor_dtype_to_np_dtype(o.type.tensor_type.elem_type)
@@ -37,8 +44,6 @@ class TinySLMBackendRep(BackendRep):
         self.imported: ImportedModel | None = self._import(model)
 
     def run(self, inputs: Any, **kwargs: Any) -> tuple[Any, ...]:
-        from tinyslm_ir.reference.interpreter import run_module
-
         if isinstance(inputs, Mapping):
             by_name = {k: np.asarray(v) for k, v in inputs.items()}
         else:
@@ -47,10 +52,25 @@ class TinySLMBackendRep(BackendRep):
                        for n, a in zip(self._input_names, arrays, strict=False)}
         imported = self.imported or self._specialise(by_name)
         args = [by_name[n] for n in imported.input_names]
-        outputs = run_module(imported.module, imported.weights, args)
+        outputs = self._execute(imported, args)
         cast = [np.asarray(o).astype(d, copy=False)
                 for o, d in zip(outputs, self._output_dtypes, strict=True)]
         return namedtupledict("Outputs", imported.output_names)(*cast)
+
+    def _execute(self, imported: ImportedModel, args: list[np.ndarray]) -> list[np.ndarray]:
+        if self.target == "reference":
+            from tinyslm_ir.reference.interpreter import run_module
+
+            return run_module(imported.module, imported.weights, args)
+        from tinyslm_ir.driver.compile import CompileOptions, compile_imported
+        from tinyslm_ir.driver.run import run_compiled
+
+        if self._compiled is None or imported is not self.imported:
+            # Compiling bufferizes the module in place: a model imported once compiles once.
+            self._compiled = tempfile.TemporaryDirectory(prefix="tsl-onnx-backend-")
+            compile_imported(imported, tuple(imported.input_names), self._compiled.name,
+                             CompileOptions(self.target))
+        return run_compiled(self._compiled.name, args).outputs
 
     def _import(self, model: onnx.ModelProto) -> ImportedModel | None:
         """Import, or remember which input must be constant and defer to `run`."""
@@ -75,11 +95,13 @@ class TinySLMBackendRep(BackendRep):
 
 
 class TinySLMBackend(Backend):
+    target: ClassVar[str] = "reference"
+
     @classmethod
     def prepare(cls, model: onnx.ModelProto, device: str = "CPU",
                 **kwargs: Any) -> TinySLMBackendRep:
         super().prepare(model, device, **kwargs)
-        return TinySLMBackendRep(model)
+        return TinySLMBackendRep(model, cls.target)
 
     @classmethod
     def run_model(cls, model: onnx.ModelProto, inputs: Any, device: str = "CPU",
@@ -110,3 +132,10 @@ class TinySLMBackend(Backend):
     @classmethod
     def supports_device(cls, device: str) -> bool:
         return device == "CPU"
+
+
+class TinySLMHostBackend(TinySLMBackend):
+    """The same, compiled to C (kernel selection, bufferization, planning, the C printer)
+    and run natively on the host target."""
+
+    target: ClassVar[str] = "host"

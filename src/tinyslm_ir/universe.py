@@ -3,6 +3,7 @@
 
 from xdsl.ir import Dialect
 from xdsl.universe import Universe
+from xdsl.utils.target import Target
 
 from tinyslm_ir.passes import get_all_passes
 
@@ -25,8 +26,14 @@ def _cluster() -> Dialect:
     return Cluster
 
 
+def _c_target() -> type[Target]:
+    from tinyslm_ir.targets.siracusa.c_printer import CTarget
+
+    return CTarget
+
+
 TINYSLM_UNIVERSE = Universe(
     all_dialects={"graph": _graph, "lmem": _lmem, "cluster": _cluster},
     all_passes=get_all_passes(),
-    all_targets={},
+    all_targets={"c": _c_target},
 )

@@ -1,0 +1,189 @@
+"""`tinyslm compile`: ONNX -> a directory with the generated program, built for a target.
+
+The directory holds everything needed to run and to inspect the result:
+
+    network.c      the C program (the `c` target)       weights.S / weights.bin  the constants
+    layers.json    report region -> layer, kernels, MACs  plan.json  every planned buffer
+    manifest.json  target, cores, inputs and outputs     network.elf | network   the binary
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import onnx
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    DictionaryAttr,
+    IntegerAttr,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+)
+from xdsl.ir import Attribute
+
+from tinyslm_ir.dialects.graph import WeightOp
+from tinyslm_ir.dialects.lmem import buffer_bytes
+from tinyslm_ir.driver import artifacts as art
+from tinyslm_ir.driver.macs import layer_ops
+from tinyslm_ir.frontend.onnx_importer import (
+    ImportedModel,
+    import_onnx,
+    load_model,
+    runtime_inputs,
+)
+from tinyslm_ir.passes.pipeline import BackendOptions, run_backend_pipeline, run_default_pipeline
+from tinyslm_ir.targets.siracusa import memory_map
+from tinyslm_ir.targets.siracusa.c_printer import print_c
+from tinyslm_ir.targets.siracusa.c_program import CBuffer, CEmitError, CProgram, read_program
+from tinyslm_ir.targets.siracusa.weight_blob import BLOB_NAME, weight_files
+
+TARGETS = ("siracusa", "host")
+L2_RESERVE = 256 * 1024
+"""L2 bytes kept for what the plan does not place: code, stacks (8 KiB per hart), data."""
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    target: str = "siracusa"
+    cores: int = 8
+    l1: int | None = None  # L1 budget (default: all of L1); untiled code places nothing there
+    l2: int | None = None  # activation budget; default: L2 minus reserve, weights and I/O
+    input_types: Mapping[str, Attribute] | None = None
+
+
+def _bytes_of(t: Attribute) -> int:
+    assert isinstance(t, TensorType)
+    return buffer_bytes(MemRefType(t.get_element_type(), t.get_shape()))
+
+
+def default_l2_budget(module: ModuleOp) -> int:
+    """L2 left for planned activations once weights, graph I/O and the reserve are placed."""
+    fixed = sum(_bytes_of(op.res.type) for op in module.walk() if isinstance(op, WeightOp))
+    for fn in module.walk():
+        if isinstance(fn, func.FuncOp):
+            fixed += sum(_bytes_of(t) for t in (*fn.function_type.inputs,
+                                                *fn.function_type.outputs))
+    return max(0, memory_map.L2.size - L2_RESERVE - fixed)
+
+
+def _attr_json(attr: Attribute) -> object:
+    if isinstance(attr, DictionaryAttr):
+        return {k: _attr_json(v) for k, v in attr.data.items()}
+    if isinstance(attr, IntegerAttr):
+        value = attr.value.data
+        return bool(value) if attr.type.bitwidth == 1 else value  # type: ignore[union-attr]
+    if isinstance(attr, StringAttr):
+        return attr.data
+    return str(attr)
+
+
+def plan_json(module: ModuleOp, prog: CProgram) -> dict[str, object]:
+    """Every planned buffer with its level, offset, size and live range, plus the planner's
+    own summary per level (`lmem.plan`: peak, lower bound, capacity, optimality)."""
+    summary = module.attributes.get("lmem.plan")
+    return {
+        "levels": _attr_json(summary) if summary is not None else {},
+        "peaks": {lvl: prog.peak(lvl) for lvl in prog.arena_levels},
+        "buffers": [{"name": b.name, "level": b.level, "offset": b.offset, "size": b.nbytes,
+                     "live": list(b.live or ()), "type": b.shape_text} for b in prog.buffers],
+    }
+
+
+def layers_json(prog: CProgram, ops: Mapping[str, tuple[str, int]]) -> list[dict[str, object]]:
+    """One entry per report region; layers without a graph op are output copies."""
+    return [{"region": layer.index, "layer": layer.name, "function": layer.function,
+             "op": ops.get(layer.name, ("copy", 0))[0], "kernels": layer.callees,
+             "macs": ops.get(layer.name, ("copy", 0))[1]} for layer in prog.layers]
+
+
+def _spec(buf: CBuffer, onnx_name: str) -> art.TensorSpec:
+    return art.TensorSpec(buf.name, onnx_name, buf.dtype.name, buf.shape)
+
+
+def build(target: str, directory: Path, cores: int, regions: int) -> Path:
+    """Build `network.c` + `weights.S` of `directory` for `target`; returns the binary.
+    `regions` (the layer count) sizes the runtime's per-region cycle counters."""
+    sources = [directory / art.SOURCE, directory / art.WEIGHTS_ASM]
+    if target == "host":
+        from tinyslm_ir.targets.host.native import build_native
+
+        binary = build_native(sources, cores=cores, include_dirs=[directory])
+    else:
+        from tinyslm_ir.targets.siracusa.build import BuildConfig, build_elf
+        from tinyslm_ir.targets.siracusa.toolchain import RUNTIME_DIR
+
+        kernels = RUNTIME_DIR / "kernels"
+        config = BuildConfig(cores=cores, defines=(("TSL_MAX_REGIONS", str(max(256, regions))),))
+        binary = build_elf([*sources, *sorted(kernels.glob("*.c"))], config,
+                           include_dirs=[kernels, directory])
+    dest = directory / art.BINARY[target]
+    shutil.copyfile(binary, dest)
+    dest.chmod(0o755)
+    return dest
+
+
+def compile_model(model: str | Path | onnx.ModelProto, out_dir: str | Path,
+                  options: CompileOptions = CompileOptions(),
+                  progress: Progress = lambda _: None) -> art.Manifest:
+    """Compile `model` into `out_dir` (created) and build it for `options.target`."""
+    start = time.perf_counter()
+    onnx_model = load_model(model)
+    progress("importing the ONNX model")
+    imported = import_onnx(onnx_model, input_types=options.input_types)
+    source = str(model) if not isinstance(model, onnx.ModelProto) else "<in memory>"
+    onnx_inputs = tuple(i.name for i in runtime_inputs(onnx_model))
+    return compile_imported(imported, onnx_inputs, out_dir, options, progress, source=source,
+                            start=start)
+
+
+def compile_imported(imported: ImportedModel, onnx_inputs: tuple[str, ...],
+                     out_dir: str | Path, options: CompileOptions = CompileOptions(),
+                     progress: Progress = lambda _: None, *, source: str = "<in memory>",
+                     start: float | None = None) -> art.Manifest:
+    """Compile an imported graph module (modified in place) into `out_dir` and build it.
+
+    `onnx_inputs` are the names of all runtime inputs of the model, in order: `tinyslm run`
+    maps input arrays onto them by position."""
+    if options.target not in TARGETS:
+        raise ValueError(f"unknown target '{options.target}' (choose from {', '.join(TARGETS)})")
+    start = time.perf_counter() if start is None else start
+    directory = Path(out_dir)
+    module = imported.module
+    run_default_pipeline(module)
+    ops = layer_ops(module)
+    l2 = options.l2 if options.l2 is not None else default_l2_budget(module)
+    progress(f"lowering to planned C kernels ({options.cores} cores, L2 budget {l2} B)")
+    run_backend_pipeline(module, BackendOptions(cores=options.cores, l2_capacity=l2))
+    prog = read_program(module)
+    l1 = memory_map.L1.size if options.l1 is None else options.l1
+    if prog.peak("L1") > l1:
+        raise CEmitError(f"the program needs {prog.peak('L1')} B of L1, more than the "
+                         f"budget of {l1} B")
+    progress(f"printing C: {len(prog.layers)} layers, {len(prog.weights)} weights")
+    directory.mkdir(parents=True, exist_ok=True)
+    weights = weight_files(prog, imported.weights)
+    (directory / art.SOURCE).write_text(print_c(prog))
+    (directory / art.WEIGHTS_ASM).write_text(weights.asm)
+    (directory / BLOB_NAME).write_bytes(weights.blob)
+    (directory / art.LAYERS).write_text(json.dumps(layers_json(prog, ops), indent=1) + "\n")
+    (directory / art.PLAN).write_text(json.dumps(plan_json(module, prog), indent=1) + "\n")
+    progress(f"building for {options.target}")
+    build(options.target, directory, options.cores, len(prog.layers))
+    manifest = art.Manifest(
+        target=options.target, cores=options.cores, model=source, onnx_inputs=onnx_inputs,
+        inputs=tuple(map(_spec, prog.inputs, imported.input_names)),
+        outputs=tuple(map(_spec, prog.outputs, imported.output_names)),
+        l1_peak=prog.peak("L1"), l2_peak=prog.peak("L2"),
+        compile_s=round(time.perf_counter() - start, 3))
+    manifest.save(directory)
+    progress(f"compiled in {manifest.compile_s:.2f} s -> {directory}")
+    return manifest
