@@ -155,7 +155,10 @@ def solve_cpsat(
             fixed_offset=None if b.offset is None else b.offset // unit,
         )
     placed = list(variables.values())
-    add_no_overlap(model, placed, top)
+    # A zero-size buffer occupies no address, but CP-SAT would still keep it out of the
+    # interior of other boxes; leave it out of the packing, as the verifier does.
+    occupying = [v for b, v in zip(buffers, placed, strict=True) if b.size > 0]
+    add_no_overlap(model, occupying, top)
     peak = add_peak(model, placed, -(-trivial // unit), top)
     model.minimize(peak)
     if hint is not None:
