@@ -26,7 +26,6 @@ from xdsl.utils.exceptions import VerifyException
 from tinyslm_ir.dialects import graph as g
 from tinyslm_ir.dialects import graph_shapes as gs
 from tinyslm_ir.frontend import onnx_ops  # noqa: F401  (registers the standard converters)
-from tinyslm_ir.frontend.quantlib_ops import QUANTLIB_OP_TYPES
 from tinyslm_ir.frontend.convert import CONVERTERS, NodeContext, OnnxImportError, Value
 from tinyslm_ir.frontend.input_types import (
     dtype_of_element_type,
@@ -34,6 +33,7 @@ from tinyslm_ir.frontend.input_types import (
     minimal_int_dtype,
     types_for_arrays,
 )
+from tinyslm_ir.frontend.quantlib_ops import QUANTLIB_OP_TYPES
 from tinyslm_ir.frontend.weights import WeightStore
 
 __all__ = ["ImportedModel", "OnnxImportError", "import_onnx", "input_types_from_arrays"]
