@@ -57,6 +57,7 @@ class Manifest:
     l2_peak: int | None
     compile_s: float
     format: int = FORMAT
+    isa: str = "rv32imac"  # what the siracusa ELF was built for; spike runs it with this ISA
 
     @property
     def binary(self) -> str:
@@ -79,4 +80,4 @@ class Manifest:
                           for t in data[k]) for k in ("inputs", "outputs")}
         return cls(data["target"], data["cores"], data["model"], tuple(data["onnx_inputs"]),
                    specs["inputs"], specs["outputs"], data["l1_peak"], data["l2_peak"],
-                   data["compile_s"], data["format"])
+                   data["compile_s"], data["format"], data.get("isa", "rv32imac"))

@@ -32,6 +32,7 @@ from tinyslm_ir.dialects.graph import WeightOp
 from tinyslm_ir.dialects.lmem import buffer_bytes
 from tinyslm_ir.driver import artifacts as art
 from tinyslm_ir.driver.macs import layer_ops
+from tinyslm_ir.frontend.input_shapes import Shapes
 from tinyslm_ir.frontend.onnx_importer import (
     ImportedModel,
     import_onnx,
@@ -40,6 +41,7 @@ from tinyslm_ir.frontend.onnx_importer import (
 )
 from tinyslm_ir.passes.pipeline import BackendOptions, run_backend_pipeline, run_default_pipeline
 from tinyslm_ir.targets.siracusa import memory_map
+from tinyslm_ir.targets.siracusa.build import isa_for
 from tinyslm_ir.targets.siracusa.c_printer import print_c
 from tinyslm_ir.targets.siracusa.c_program import CBuffer, CEmitError, CProgram, read_program
 from tinyslm_ir.targets.siracusa.weight_blob import BLOB_NAME, weight_files
@@ -47,6 +49,9 @@ from tinyslm_ir.targets.siracusa.weight_blob import BLOB_NAME, weight_files
 TARGETS = ("siracusa", "host")
 L2_RESERVE = 256 * 1024
 """L2 bytes kept for what the plan does not place: code, stacks (8 KiB per hart), data."""
+HOST_ARENA = 1 << 30
+"""Activation budget on the host, which has no L2: models whose weights alone exceed the
+chip's L2 (MiniLM's 47 MB embedding table) still run there."""
 
 Progress = Callable[[str], None]
 
@@ -58,6 +63,8 @@ class CompileOptions:
     l1: int | None = None  # L1 budget (default: all of L1); untiled code places nothing there
     l2: int | None = None  # activation budget; default: L2 minus reserve, weights and I/O
     input_types: Mapping[str, Attribute] | None = None
+    input_shapes: Shapes | None = None  # static shapes for dynamic ONNX inputs
+    weights_level: str | None = None  # L2 or WMEM; default: L2 unless they do not fit there
 
 
 def _bytes_of(t: Attribute) -> int:
@@ -65,13 +72,25 @@ def _bytes_of(t: Attribute) -> int:
     return buffer_bytes(MemRefType(t.get_element_type(), t.get_shape()))
 
 
-def default_l2_budget(module: ModuleOp) -> int:
+def weight_bytes(module: ModuleOp) -> int:
+    return sum(_bytes_of(op.res.type) for op in module.walk() if isinstance(op, WeightOp))
+
+
+def io_bytes(module: ModuleOp) -> int:
+    return sum(_bytes_of(t) for fn in module.walk() if isinstance(fn, func.FuncOp)
+               for t in (*fn.function_type.inputs, *fn.function_type.outputs))
+
+
+def default_weights_level(module: ModuleOp) -> str:
+    """L2, unless the weights do not fit there beside graph I/O and the reserve: then the
+    8 MiB weight memory (float32 MiniLM layers, 7 MB each, are the case in point)."""
+    fits = weight_bytes(module) + io_bytes(module) + L2_RESERVE < memory_map.L2.size
+    return "L2" if fits else "WMEM"
+
+
+def default_l2_budget(module: ModuleOp, weights_level: str = "L2") -> int:
     """L2 left for planned activations once weights, graph I/O and the reserve are placed."""
-    fixed = sum(_bytes_of(op.res.type) for op in module.walk() if isinstance(op, WeightOp))
-    for fn in module.walk():
-        if isinstance(fn, func.FuncOp):
-            fixed += sum(_bytes_of(t) for t in (*fn.function_type.inputs,
-                                                *fn.function_type.outputs))
+    fixed = io_bytes(module) + (weight_bytes(module) if weights_level == "L2" else 0)
     return max(0, memory_map.L2.size - L2_RESERVE - fixed)
 
 
@@ -109,9 +128,19 @@ def _spec(buf: CBuffer, onnx_name: str) -> art.TensorSpec:
     return art.TensorSpec(buf.name, onnx_name, buf.dtype.name, buf.shape)
 
 
-def build(target: str, directory: Path, cores: int, regions: int) -> Path:
+FLOAT_ELEMENTS = ("f16", "bf16", "f32", "f64")
+
+
+def uses_float(prog: CProgram) -> bool:
+    """Whether any buffer of the program holds floats: then the ELF needs the F extension."""
+    buffers = (*prog.inputs, *prog.outputs, *prog.weights, *prog.buffers)
+    return any(b.element in FLOAT_ELEMENTS for b in buffers)
+
+
+def build(target: str, directory: Path, cores: int, regions: int, isa: tuple[str, str]) -> Path:
     """Build `network.c` + `weights.S` of `directory` for `target`; returns the binary.
-    `regions` (the layer count) sizes the runtime's per-region cycle counters."""
+    `regions` (the layer count) sizes the runtime's per-region cycle counters; `isa` is the
+    siracusa (march, mabi)."""
     sources = [directory / art.SOURCE, directory / art.WEIGHTS_ASM]
     if target == "host":
         from tinyslm_ir.targets.host.native import build_native
@@ -122,7 +151,8 @@ def build(target: str, directory: Path, cores: int, regions: int) -> Path:
         from tinyslm_ir.targets.siracusa.toolchain import RUNTIME_DIR
 
         kernels = RUNTIME_DIR / "kernels"
-        config = BuildConfig(cores=cores, defines=(("TSL_MAX_REGIONS", str(max(256, regions))),))
+        config = BuildConfig(cores=cores, march=isa[0], mabi=isa[1],
+                             defines=(("TSL_MAX_REGIONS", str(max(256, regions))),))
         binary = build_elf([*sources, *sorted(kernels.glob("*.c"))], config,
                            include_dirs=[kernels, directory])
     dest = directory / art.BINARY[target]
@@ -138,7 +168,8 @@ def compile_model(model: str | Path | onnx.ModelProto, out_dir: str | Path,
     start = time.perf_counter()
     onnx_model = load_model(model)
     progress("importing the ONNX model")
-    imported = import_onnx(onnx_model, input_types=options.input_types)
+    imported = import_onnx(onnx_model, input_types=options.input_types,
+                           input_shapes=options.input_shapes)
     source = str(model) if not isinstance(model, onnx.ModelProto) else "<in memory>"
     onnx_inputs = tuple(i.name for i in runtime_inputs(onnx_model))
     return compile_imported(imported, onnx_inputs, out_dir, options, progress, source=source,
@@ -160,9 +191,18 @@ def compile_imported(imported: ImportedModel, onnx_inputs: tuple[str, ...],
     module = imported.module
     run_default_pipeline(module)
     ops = layer_ops(module)
-    l2 = options.l2 if options.l2 is not None else default_l2_budget(module)
-    progress(f"lowering to planned C kernels ({options.cores} cores, L2 budget {l2} B)")
-    run_backend_pipeline(module, BackendOptions(cores=options.cores, l2_capacity=l2))
+    host = options.target == "host"
+    weights_level = options.weights_level or ("L2" if host else default_weights_level(module))
+    if not host and weights_level == "WMEM" and weight_bytes(module) > memory_map.WMEM.size:
+        raise CEmitError(f"the weights need {weight_bytes(module)} B, more than the "
+                         f"{memory_map.WMEM.size} B of weight memory; the backend does not "
+                         "stream weights from L3 yet, so split the model into parts that fit")
+    l2 = options.l2 if options.l2 is not None \
+        else HOST_ARENA if host else default_l2_budget(module, weights_level)
+    progress(f"lowering to planned C kernels ({options.cores} cores, L2 budget {l2} B, "
+             f"weights in {weights_level})")
+    run_backend_pipeline(module, BackendOptions(cores=options.cores, l2_capacity=l2,
+                                                weights_level=weights_level))
     prog = read_program(module)
     l1 = memory_map.L1.size if options.l1 is None else options.l1
     if prog.peak("L1") > l1:
@@ -177,13 +217,14 @@ def compile_imported(imported: ImportedModel, onnx_inputs: tuple[str, ...],
     (directory / art.LAYERS).write_text(json.dumps(layers_json(prog, ops), indent=1) + "\n")
     (directory / art.PLAN).write_text(json.dumps(plan_json(module, prog), indent=1) + "\n")
     progress(f"building for {options.target}")
-    build(options.target, directory, options.cores, len(prog.layers))
+    isa = isa_for(uses_float(prog))
+    build(options.target, directory, options.cores, len(prog.layers), isa)
     manifest = art.Manifest(
         target=options.target, cores=options.cores, model=source, onnx_inputs=onnx_inputs,
         inputs=tuple(map(_spec, prog.inputs, imported.input_names)),
         outputs=tuple(map(_spec, prog.outputs, imported.output_names)),
         l1_peak=prog.peak("L1"), l2_peak=prog.peak("L2"),
-        compile_s=round(time.perf_counter() - start, 3))
+        compile_s=round(time.perf_counter() - start, 3), isa=isa[0])
     manifest.save(directory)
     progress(f"compiled in {manifest.compile_s:.2f} s -> {directory}")
     return manifest

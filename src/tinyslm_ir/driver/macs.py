@@ -12,8 +12,8 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Operation
 
+from tinyslm_ir.analysis.layer_names import layer_name
 from tinyslm_ir.dialects.graph import ConvOp, GemmOp, GraphOp, MatMulOp, WeightOp
-from tinyslm_ir.passes.bufferize import layer_name
 
 
 def _shape(value) -> tuple[int, ...]:

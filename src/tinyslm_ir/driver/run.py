@@ -103,7 +103,8 @@ def run_compiled(directory: str | Path, arrays: Sequence[np.ndarray], *,
     else:
         from tinyslm_ir.targets.siracusa.sim import run
 
-        result = run(binary, cores=manifest.cores, inputs=inputs, timeout=timeout)
+        result = run(binary, cores=manifest.cores, isa=manifest.isa, inputs=inputs,
+                     timeout=timeout)
         files, cycles = result.outputs, result.cycles
         rows = _layer_rows(path, result.regions)
         report |= {"cycles": cycles, "sim_wall_s": round(result.wall_s, 3),

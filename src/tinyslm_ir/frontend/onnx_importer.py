@@ -27,6 +27,7 @@ from tinyslm_ir.dialects import graph as g
 from tinyslm_ir.dialects import graph_shapes as gs
 from tinyslm_ir.frontend import onnx_ops  # noqa: F401  (registers the standard converters)
 from tinyslm_ir.frontend.convert import CONVERTERS, NodeContext, OnnxImportError, Value
+from tinyslm_ir.frontend.input_shapes import Shapes, fix_input_shapes
 from tinyslm_ir.frontend.input_types import (
     dtype_of_element_type,
     element_type_of_dtype,
@@ -72,8 +73,16 @@ def input_types_from_arrays(model: str | Path | onnx.ModelProto,
 
 
 def import_onnx(model: str | Path | onnx.ModelProto, *,
-                input_types: Mapping[str, Attribute] | None = None) -> ImportedModel:
-    return Importer(load_model(model), dict(input_types or {})).run()
+                input_types: Mapping[str, Attribute] | None = None,
+                input_shapes: Shapes | None = None) -> ImportedModel:
+    """Import `model`; `input_shapes` fixes dynamic input dimensions (batch, sequence)."""
+    onnx_model = load_model(model)
+    if input_shapes:
+        try:
+            onnx_model = fix_input_shapes(onnx_model, input_shapes)
+        except ValueError as e:
+            raise OnnxImportError(None, None, str(e)) from e
+    return Importer(onnx_model, dict(input_types or {})).run()
 
 
 _SYMBOL_BAD = re.compile(r"[^A-Za-z0-9_.$]")
@@ -168,7 +177,7 @@ class Importer:
             dims = [d.dim_value if d.HasField("dim_value") else None for d in tt.shape.dim]
             if None in dims:
                 raise OnnxImportError(None, None, f"input '{vi.name}' has a dynamic shape; "
-                                      "only static shapes are supported")
+                                      "fix it with an input shape map (--input-shapes)")
             elt = self.input_types.get(vi.name)
             if elt is None:
                 elt = element_type_of_dtype(onnx.helper.tensor_dtype_to_np_dtype(tt.elem_type))

@@ -20,10 +20,13 @@ def _progress(start: float):
 
 def _compile(args: argparse.Namespace) -> int:
     from tinyslm_ir.driver.compile import CompileOptions, compile_model
+    from tinyslm_ir.frontend.input_shapes import parse_shape_map
     from tinyslm_ir.frontend.input_types import parse_type_map
 
     types = parse_type_map(args.input_types) if args.input_types else None
-    options = CompileOptions(args.target, args.cores, l1=args.l1, l2=args.l2, input_types=types)
+    shapes = parse_shape_map(args.input_shapes) if args.input_shapes else None
+    options = CompileOptions(args.target, args.cores, l1=args.l1, l2=args.l2, input_types=types,
+                             input_shapes=shapes)
     manifest = compile_model(args.model, args.output, options, _progress(time.perf_counter()))
     for kind, specs in (("input", manifest.inputs), ("output", manifest.outputs)):
         for s in specs:
@@ -124,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="L2 budget for activations (default: what weights and code leave)")
     c.add_argument("--input-types", default=None, metavar="NAME=TYPE,...",
                    help="element types of graph inputs, e.g. input=i8,x.9=ui8")
+    c.add_argument("--input-shapes", default=None, metavar="NAME=DxD...,...",
+                   help="static shapes of dynamic graph inputs, e.g. input_ids=1x16")
     c.add_argument("-o", "--output", required=True, type=Path, metavar="DIR")
     c.set_defaults(func=_compile)
 

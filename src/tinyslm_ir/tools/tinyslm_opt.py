@@ -27,13 +27,17 @@ def weight_cache_dir() -> Path:
 
 
 class TinySLMOptMain(xDSLOptMain):
-    """xDSLOptMain plus `.onnx` input, an input-type map and a weight-store location."""
+    """xDSLOptMain plus `.onnx` input, input type and shape maps and a weight-store location."""
 
     def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
         super().register_all_arguments(arg_parser)
         arg_parser.add_argument(
             "--input-types", default=None, metavar="NAME=TYPE,...",
             help="element types of ONNX graph inputs, e.g. 'input=i8,mask=ui8'",
+        )
+        arg_parser.add_argument(
+            "--input-shapes", default=None, metavar="NAME=DxD...,...",
+            help="static shapes of dynamic ONNX graph inputs, e.g. 'input_ids=1x16'",
         )
         arg_parser.add_argument(
             "--weights-out", default=None, metavar="FILE.npz",
@@ -47,6 +51,7 @@ class TinySLMOptMain(xDSLOptMain):
     def _parse_onnx(self, io: IO[bytes]) -> ModuleOp:
         import onnx
 
+        from tinyslm_ir.frontend.input_shapes import parse_shape_map
         from tinyslm_ir.frontend.input_types import parse_type_map
         from tinyslm_ir.frontend.onnx_importer import OnnxImportError, import_onnx
         from tinyslm_ir.frontend.weights import attach_weights
@@ -57,7 +62,8 @@ class TinySLMOptMain(xDSLOptMain):
         except Exception as e:  # protobuf raises several unrelated types for corrupt files
             raise OnnxImportError(None, None, f"cannot parse ONNX file: {e}") from e
         types = parse_type_map(self.args.input_types) if self.args.input_types else None
-        imported = import_onnx(model, input_types=types)
+        shapes = parse_shape_map(self.args.input_shapes) if self.args.input_shapes else None
+        imported = import_onnx(model, input_types=types, input_shapes=shapes)
         path = self._weights_path(data)
         path.parent.mkdir(parents=True, exist_ok=True)
         imported.weights.save(path)

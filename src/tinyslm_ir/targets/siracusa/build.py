@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,12 @@ BASE_CFLAGS = ("-misa-spec=2.2", "-O2", "-g", "-Wall", "-Wextra", "-ffunction-se
                "-Wl,--gc-sections", "-Wl,--no-warn-rwx-segments")
 
 
+def _tmp_path(out: Path) -> Path:
+    """A private temporary name beside `out`: per process *and* thread, because threads of one
+    process (simulating sentences in parallel) may build the same product at once."""
+    return out.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+
+
 def _replace_atomically(tmp: Path, dest: Path) -> Path:
     """Concurrent builders (pytest-xdist, two shells) may race: last rename wins, both valid."""
     os.replace(tmp, dest)
@@ -56,7 +63,7 @@ def plugin_path() -> Path:
     if out.exists():
         return out
     gxx = require("g++", "g++")
-    tmp = out.with_suffix(f".{os.getpid()}.tmp")
+    tmp = _tmp_path(out)
     cmd = [gxx, "-std=c++17", "-O2", "-fPIC", "-shared", "-D_GLIBCXX_USE_CXX11_ABI=0",
            f"-I{include}", f"-I{include / 'riscv'}", f"-I{include / 'fesvr'}",
            "-o", str(tmp), str(src)]
@@ -84,12 +91,26 @@ def dtb_path(isa: str, cores: int) -> Path:
     dts = re.sub(r'\n\s*stdout-path = "[^"]*";', "", dts)
     if f"memory@{l1.base:x}" not in dts or "ns16550" in dts:
         raise BuildError(f"unexpected spike DTS layout; cannot relocate L1:\n{dts[:2000]}")
-    tmp = out.with_suffix(f".{os.getpid()}.tmp")
+    tmp = _tmp_path(out)
     proc = subprocess.run([require("dtc", "device-tree-compiler"), "-q", "-I", "dts", "-O", "dtb",
                            "-o", str(tmp)], input=dts, capture_output=True, text=True)
     if proc.returncode != 0:
         raise BuildError(f"dtc failed on the generated device tree:\n{proc.stderr}")
     return _replace_atomically(tmp, out)
+
+
+INT_ISA = ("rv32imac", "ilp32")
+"""-march/-mabi of integer programs: the cluster cores' RV32IMC plus `a` for the runtime's
+atomics."""
+FLOAT_ISA = ("rv32imafc", "ilp32f")
+"""-march/-mabi of programs with float tensors: the F extension of Siracusa's RV32IMFC cores.
+picolibc ships an rv32imafc/ilp32f multilib, so libm (expf, erff, sqrtf) and float arguments
+use the FPU and FP registers too; spike runs these ELFs with the same ISA string."""
+
+
+def isa_for(float_data: bool) -> tuple[str, str]:
+    """(march, mabi) for a program that does or does not compute on floats."""
+    return FLOAT_ISA if float_data else INT_ISA
 
 
 @dataclass(frozen=True)
@@ -98,8 +119,8 @@ class BuildConfig:
 
     cores: int = 1
     backend: str = "spike"  # or "qemu"
-    march: str = "rv32imac"
-    mabi: str = "ilp32"
+    march: str = INT_ISA[0]
+    mabi: str = INT_ISA[1]
     debug: bool = False  # TSL_DEBUG: PMP guards on pending DMA destinations
     defines: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     opt: str = "-O2"
@@ -136,7 +157,7 @@ def build_elf(sources: Sequence[Path | str], config: BuildConfig,
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tsl-build-") as gen:
         (Path(gen) / "tsl_cost.h").write_text(cost_h)
-        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        tmp = _tmp_path(out)
         cmd = [cc, *flags, f"-I{gen}", "-o", str(tmp), *map(str, rt), *map(str, user)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
