@@ -21,7 +21,6 @@ and cycle reports.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,6 +44,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
+from tinyslm_ir.analysis.layer_names import layer_name
 from tinyslm_ir.analysis.lifetimes import live_intervals
 from tinyslm_ir.analysis.schedule import memory_aware_order
 from tinyslm_ir.dialects import lmem
@@ -68,13 +68,6 @@ def param_attr(p: Param) -> Attribute:
     if isinstance(p, float):
         return FloatAttr(p, f64)
     return IntegerAttr(int(p), i64)
-
-
-def layer_name(op: Operation, index: int) -> str:
-    """The op's name hint when the frontend kept one, else `<op>_<index>`; a C identifier."""
-    hint = op.results[0].name_hint if op.results else None
-    name = hint or f"{op.name.removeprefix('graph.')}_{index}"
-    return re.sub(r"\W", "_", name)
 
 
 def has_tensors(fn: func.FuncOp) -> bool:
