@@ -13,7 +13,7 @@ practice) and is reported with an `IntegerWrapWarning` naming the op and the cou
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +35,9 @@ from tinyslm_ir.reference.registry import Impl
 from tinyslm_ir.reference.standard_ops import STANDARD_IMPLS
 
 IMPLS: dict[type[Operation], Impl] = {**STANDARD_IMPLS, **INTEGER_IMPLS}
+
+Observer = Callable[[Operation, Sequence[np.ndarray]], None]
+"""Called after each op with its results: how the quantizer calibrates on intermediates."""
 
 
 def _kind(v: SSAValue, what: str) -> ElementKind:
@@ -102,7 +105,8 @@ def _plan(body: Sequence[Operation]) -> tuple[list[_Step], list[g.WeightOp], fun
 
 
 def run_module(module: ModuleOp, weights: Mapping[str, np.ndarray], inputs: Sequence[np.ndarray],
-               *, func_name: str = "main") -> list[np.ndarray]:
+               *, func_name: str = "main", observer: Observer | None = None
+               ) -> list[np.ndarray]:
     """Run `@func_name` of `module` and return its results as numpy arrays.
 
     `weights` maps `graph.weight` names to arrays of any dtype; `inputs` are positional, in
@@ -110,6 +114,9 @@ def run_module(module: ModuleOp, weights: Mapping[str, np.ndarray], inputs: Sequ
     every value is representable (integral floats are accepted for integer types, since test
     data store integers as int64 or float). Result dtypes follow the element types (i8 ->
     int8, ui8 -> uint8, i1 -> bool, f32 -> float32, bf16 -> float32 rounded to bf16).
+
+    `observer`, if given, sees every op (weights excluded) with its converted results right
+    after it runs; the post-training quantizer records activation ranges this way.
     """
     fn = _find_func(module, func_name)
     args = fn.body.block.args
@@ -132,6 +139,8 @@ def run_module(module: ModuleOp, weights: Mapping[str, np.ndarray], inputs: Sequ
                                    f"the op has {len(step.results)}")
         for i, (out, (res, kind, shape)) in enumerate(zip(outs, step.results, strict=True)):
             env[res] = _to_result(step.op, i, out, kind, shape)
+        if observer is not None:
+            observer(step.op, [env[r] for r, _, _ in step.results])
     return [np.array(v) for v in _lookup(env, ret.operands, "func.return")]
 
 
