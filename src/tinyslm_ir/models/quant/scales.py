@@ -26,9 +26,11 @@ SATURATING_RATIO = 2.0**20
 
 def scale_from_absmax(absmax: float | np.ndarray, qmax: int = 127) -> np.ndarray:
     """Symmetric scale that maps `absmax` to `qmax`; an all-zero range gets scale 1 so that
-    scales stay positive and finite (zeros quantize exactly at any scale)."""
+    scales stay positive and finite (zeros quantize exactly at any scale). A range below the
+    smallest normal float32 counts as zero: activations are float32, and dividing a denormal
+    range by `qmax` would underflow to a zero scale."""
     a = np.asarray(absmax, dtype=np.float64)
-    return np.where(np.isfinite(a) & (a > 0), a / qmax, 1.0)
+    return np.where(np.isfinite(a) & (a >= np.finfo(np.float32).tiny), a / qmax, 1.0)
 
 
 def quantize_array(x: np.ndarray, scale: float | np.ndarray, lo: int = INT8[0],
@@ -61,13 +63,14 @@ class Requant:
 
 
 def requant_params(ratio: float | np.ndarray, offset: float | np.ndarray = 0.0,
-                   x_bound: int = 128) -> Requant:
-    """Constants that compute `round(x*ratio + offset)` for |x| <= x_bound.
+                   x_bound: int = 128, out_bound: int = 2**15) -> Requant:
+    """Constants that compute `clip(round(x*ratio + offset))` for |x| <= x_bound.
 
     `ratio` (positive, scalar or per channel) is the input scale over the output scale,
     `offset` a real-valued term in output units (a folded bias). `div` is the largest power of
     two such that `max mul < 2^MUL_BITS` and `x_bound*mul + |add| + div` fits `INT32_BUDGET`,
     but never fewer than `MIN_MUL_BITS` bits of mul (precision wins over int32 headroom).
+    `out_bound` bounds the magnitude of the clipped output (2^15 covers int8 and int16).
     """
     r = np.asarray(ratio, np.float64)
     if not (np.all(np.isfinite(r)) and np.all(r > 0)):
@@ -76,6 +79,11 @@ def requant_params(ratio: float | np.ndarray, offset: float | np.ndarray = 0.0,
     # A ratio this large saturates every nonzero input whatever the offset (an attention
     # mask scaled by float min); capping it keeps mul finite and the result unchanged.
     r = np.minimum(r, SATURATING_RATIO + 4 * float(np.abs(off).max(initial=0.0)))
+    # Likewise an offset beyond |x*ratio| + out_bound saturates the output for every x (a
+    # constant -1e4 causal mask folded into the add); capping it there changes no result
+    # and keeps `add` within int32.
+    cap = x_bound * r + out_bound + 1
+    off = np.clip(off, -cap, cap)
     rmax = float(r.max())
     k_prec = MUL_BITS - 1 - math.floor(math.log2(rmax))
     k_min = MIN_MUL_BITS - 1 - math.floor(math.log2(rmax))
