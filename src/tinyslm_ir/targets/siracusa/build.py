@@ -26,7 +26,8 @@ from tinyslm_ir.targets.siracusa.toolchain import (
 )
 
 RUNTIME_SRC = RUNTIME_DIR / "src"
-# Runtime sources per backend; debug_pmp.c joins in debug builds.
+# Runtime sources per backend; pmp.c joins in debug and strict-L1 builds, with debug_pmp.c or
+# strict_l1.c.
 BACKEND_SOURCES = {
     "spike": ("crt0.S", "core.c", "dma.c", "npu.c", "host_htif.c"),
     "qemu": ("crt0.S", "core.c", "host_semihost.c"),
@@ -122,6 +123,7 @@ class BuildConfig:
     march: str = INT_ISA[0]
     mabi: str = INT_ISA[1]
     debug: bool = False  # TSL_DEBUG: PMP guards on pending DMA destinations
+    strict_l1: bool = False  # TSL_STRICT_L1: cores may touch only L1 (PMP); see runtime/README
     defines: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     opt: str = "-O2"
 
@@ -133,10 +135,20 @@ def build_elf(sources: Sequence[Path | str], config: BuildConfig,
         raise BuildError(f"unknown backend {config.backend!r} (spike or qemu)")
     if config.backend == "qemu" and config.cores != 1:
         raise BuildError("the QEMU backend is a single-core cross-check; build with cores=1")
+    if config.debug and config.strict_l1:
+        raise BuildError("debug and strict-L1 builds use the same PMP entries; build one or "
+                         "the other")
+    if config.backend == "qemu" and config.strict_l1:
+        raise BuildError("strict L1 needs the spike shim (DMA) and its memory map; build it "
+                         "for spike")
     cc = require(CC, "gcc-riscv64-unknown-elf")
     rt = [RUNTIME_SRC / s for s in BACKEND_SOURCES[config.backend]]
+    if config.debug or config.strict_l1:
+        rt.append(RUNTIME_SRC / "pmp.c")
     if config.debug:
         rt.append(RUNTIME_SRC / "debug_pmp.c")
+    if config.strict_l1:
+        rt.append(RUNTIME_SRC / "strict_l1.c")
     user = [Path(s).resolve() for s in sources]
     headers = [*sorted((RUNTIME_DIR / "include").glob("*.h")), RUNTIME_SRC / "tsl_internal.h"]
     user_headers = [f for d in include_dirs for f in sorted(Path(d).glob("*.h"))]
@@ -148,8 +160,11 @@ def build_elf(sources: Sequence[Path | str], config: BuildConfig,
              *(f"-D{k}={v}" for k, v in config.defines)]
     if config.debug:
         flags.append("-DTSL_DEBUG=1")
+    if config.strict_l1:
+        flags.append("-DTSL_STRICT_L1=1")
     cost_h = cost_model.c_header()
-    key = content_hash([*flags, cost_h, (RUNTIME_DIR / "link.ld").read_bytes(),
+    layout = memory_map.link_layout(config.strict_l1)
+    key = content_hash([*flags, cost_h, layout, (RUNTIME_DIR / "link.ld").read_bytes(),
                         *(p.read_bytes() for p in [*rt, *headers, *user, *user_headers])])
     out = cache_dir() / "elf" / f"{user[0].stem if user else 'prog'}-{key}.elf"
     if out.exists():
@@ -157,8 +172,10 @@ def build_elf(sources: Sequence[Path | str], config: BuildConfig,
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tsl-build-") as gen:
         (Path(gen) / "tsl_cost.h").write_text(cost_h)
+        (Path(gen) / "tsl_layout.ld").write_text(layout)
         tmp = _tmp_path(out)
-        cmd = [cc, *flags, f"-I{gen}", "-o", str(tmp), *map(str, rt), *map(str, user)]
+        cmd = [cc, *flags, f"-I{gen}", f"-Wl,-L{gen}", "-o", str(tmp), *map(str, rt),
+               *map(str, user)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         hint = ""

@@ -22,14 +22,16 @@ class SimTimeout(SimError):
 class SimTrap(SimError):
     """The program trapped (illegal instruction, misaligned or faulting access, ...).
 
-    `fault` is the shim's explanation when a DMA/NPU command was refused (kind and address), and
-    `dma_race` the debug runtime's when a pending DMA destination was touched."""
+    `fault` is the shim's explanation when a DMA/NPU command was refused (kind and address),
+    `dma_race` the debug runtime's when a pending DMA destination was touched, and `strict_l1`
+    the strict-L1 runtime's when a core touched memory outside L1."""
 
     def __init__(self, message: str, *, mcause: int, mepc: int, mtval: int,
-                 fault: str | None = None, dma_race: str | None = None) -> None:
+                 fault: str | None = None, dma_race: str | None = None,
+                 strict_l1: str | None = None) -> None:
         super().__init__(message)
         self.mcause, self.mepc, self.mtval = mcause, mepc, mtval
-        self.fault, self.dma_race = fault, dma_race
+        self.fault, self.dma_race, self.strict_l1 = fault, dma_race, strict_l1
 
 
 class SimFailed(SimError):

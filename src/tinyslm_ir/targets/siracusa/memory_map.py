@@ -37,6 +37,22 @@ REGIONS: tuple[Region, ...] = (L1, L2, WMEM, L3)
 SHIM_BASE = 0x1020_1000
 SHIM_SIZE = 0x1000
 
+MAX_HARTS = 8
+"""Harts the link script lays out stacks and TLS blocks for, whatever the simulated count."""
+STRICT_STACK_SIZE = 2 * 1024
+"""Per-core stack of strict-L1 builds. Strict cores may only touch L1, so their stacks live
+there, and L1 is the scarce level: 2 KiB holds the kernels' frames and main's (printf on the
+error path included; the pulp-sdk gives cluster cores 1-2 KiB too). Non-strict builds keep
+8 KiB stacks in L2."""
+STRICT_RUNTIME_STATE = 4 * 1024
+"""L1 bytes for the runtime's own state in strict builds: per-core clocks and DMA queues
+(8 x 256 B), the fork team and barrier records and the per-hart TLS blocks (picolibc's
+errno), with headroom; the link script asserts that they fit."""
+L1_RESERVED_STRICT = MAX_HARTS * STRICT_STACK_SIZE + STRICT_RUNTIME_STATE
+"""L1 bytes at the base of L1 that a strict-L1 build keeps for the runtime (stacks, TLS,
+runtime state): the compiler's L1 budget is L1.size minus this. Planned L1 buffers start at
+L1.base + L1_RESERVED_STRICT."""
+
 # QEMU's `virt` machine has RAM only from 0x8000_0000 (and its UART sits on L1's address), so the
 # QEMU build relocates every region into its RAM; only addresses change, never code size.
 QEMU_REGIONS: tuple[Region, ...] = (
@@ -50,6 +66,17 @@ QEMU_REGIONS: tuple[Region, ...] = (
 def spike_memory_arg() -> str:
     """spike's `-m` argument for all regions."""
     return ",".join(f"{r.base:#x}:{r.size:#x}" for r in REGIONS)
+
+
+def link_layout(strict_l1: bool) -> str:
+    """The link script's generated `tsl_layout.ld`: where stacks, TLS and runtime state go
+    (region `RT`), their size, and the limit the link script checks them against."""
+    if strict_l1:
+        return (f"REGION_ALIAS(\"RT\", L1);\n__stack_size = {STRICT_STACK_SIZE:#x};\n"
+                f"__tsl_rt_limit = {L1.base + L1_RESERVED_STRICT:#x};\n"
+                f"__l1_free = {L1.base + L1_RESERVED_STRICT:#x};\n")
+    return ("REGION_ALIAS(\"RT\", L2);\n__stack_size = 0x2000;\n"
+            "__tsl_rt_limit = __l2_base + __l2_size;\n__l1_free = __l1_base;\n")
 
 
 def linker_defsyms(regions: tuple[Region, ...] = REGIONS) -> list[str]:

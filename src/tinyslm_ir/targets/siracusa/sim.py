@@ -152,10 +152,11 @@ def run(elf: Path, *, cores: int = 1, backend: str = "spike", isa: str = "rv32im
 
 
 def build_and_run(sources: Sequence[Path | str], *, cores: int = 1, backend: str = "spike",
-                  debug: bool = False, defines: Mapping[str, object] | None = None,
+                  debug: bool = False, strict_l1: bool = False,
+                  defines: Mapping[str, object] | None = None,
                   include_dirs: Sequence[Path | str] = (), **run_kwargs) -> SimResult:
     """`build_elf` then `run`; the common path for tests and the compiler driver."""
-    config = BuildConfig(cores=cores, backend=backend, debug=debug,
+    config = BuildConfig(cores=cores, backend=backend, debug=debug, strict_l1=strict_l1,
                          defines=tuple((k, str(v)) for k, v in (defines or {}).items()))
     elf = build_elf(sources, config, include_dirs)
     return run(elf, cores=cores, backend=backend, isa=config.march, **run_kwargs)
@@ -164,7 +165,7 @@ def build_and_run(sources: Sequence[Path | str], *, cores: int = 1, backend: str
 def _parse(backend: str, proc: subprocess.CompletedProcess, outputs: dict[str, bytes],
            wall: float, elf: Path) -> SimResult:
     out, err = proc.stdout, proc.stderr
-    cores, regions, end, trap, fault, race = [], {}, None, None, None, None
+    cores, regions, end, trap, fault, race, strict = [], {}, None, None, None, None, None
     for line in out.splitlines():
         if not line.startswith("@tsl "):
             continue
@@ -186,11 +187,14 @@ def _parse(backend: str, proc: subprocess.CompletedProcess, outputs: dict[str, b
             fault = f"{kv['kind']} address {kv['addr']} (core {kv['core']})"
         elif kind == "dma-race":
             race = rest
+        elif kind == "strict":
+            strict = _strict_violation(kv)
     if trap is not None:
-        desc = _explain_trap(int(trap["mcause"], 16), trap, fault, race)
+        desc = _explain_trap(int(trap["mcause"], 16), trap, fault, race, strict)
         raise SimTrap(f"{elf.name}: {desc}\n{err.strip()[-1000:]}".rstrip(),
                       mcause=int(trap["mcause"], 16), mepc=int(trap["mepc"], 16),
-                      mtval=int(trap["mtval"], 16), fault=fault, dma_race=race)
+                      mtval=int(trap["mtval"], 16), fault=fault, dma_race=race,
+                      strict_l1=strict)
     if end is None:
         why = "spike's instruction limit was reached" if proc.returncode == 0 else \
             f"the simulator exited with code {proc.returncode}"
@@ -204,11 +208,25 @@ _CAUSES = {0: "misaligned fetch", 1: "instruction access fault", 2: "illegal ins
            6: "misaligned store", 7: "store access fault", 11: "ecall"}
 
 
-def _explain_trap(mcause: int, kv: dict[str, str], fault: str | None, race: str | None) -> str:
+STRICT_HINT = "strict L1: cores may not touch L2/WMEM/L3; move the data by DMA"
+
+
+def _strict_violation(kv: dict[str, str]) -> str:
+    """The strict-L1 runtime's report as a sentence naming the core, the access and the level."""
+    addr = int(kv["addr"], 16)
+    level = next((r.name.upper() for r in memory_map.REGIONS if r.base <= addr < r.end),
+                 "unmapped memory")
+    return f"core {kv['core']} {kv['access']}s {level} at {addr:#010x}"
+
+
+def _explain_trap(mcause: int, kv: dict[str, str], fault: str | None, race: str | None,
+                  strict: str | None) -> str:
     what = _CAUSES.get(mcause, f"mcause {mcause:#x}")
     where = f"core {kv['core']} at pc {kv['mepc']}, mtval {kv['mtval']}"
     if race:
         return f"DMA read-before-wait detected: {race}"
     if fault:
         return f"the shim refused a command: {fault} is outside the memory it may use ({where})"
+    if strict:
+        return f"{STRICT_HINT}: {strict} (pc {kv['mepc']})"
     return f"trap: {what} on {where}"

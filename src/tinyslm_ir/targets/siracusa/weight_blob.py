@@ -17,10 +17,11 @@ import numpy as np
 from tinyslm_ir.targets.siracusa.c_program import CBuffer, CEmitError, CProgram
 
 BLOB_NAME = "weights.bin"
-#: Section and alignment per level. WMEM is the NPU's weight memory; L2 weights go with the
-#: read-only data. L3 is NOLOAD in the link script, so an ELF cannot initialise it.
-SECTIONS = {"WMEM": ('.wmem,"a",@progbits', 32), "L2": ('.rodata.tsl_weights,"a",@progbits', 16),
-            "L1": ('.rodata.tsl_weights,"a",@progbits', 16)}
+#: Section and alignment per level. WMEM is the NPU's weight memory; L2 weights get their own
+#: section, outside the code image that strict-L1 cores may read (see link.ld). L3 is NOLOAD in
+#: the link script, so an ELF cannot initialise it.
+SECTIONS = {"WMEM": ('.wmem,"a",@progbits', 32), "L2": ('.l2_weights,"a",@progbits', 16),
+            "L1": ('.l2_weights,"a",@progbits', 16)}
 
 
 @dataclass(frozen=True)

@@ -9,28 +9,29 @@
  * is not, so nothing is taken): idle harts then cost the simulator almost nothing. */
 #include "tsl_internal.h"
 
-#define CLINT_MSIP ((volatile uint32_t *)0x02000000u)
+#define CLINT_MSIP ((volatile uint32_t *)TSL_CLINT_BASE)
 
-tsl_core_t tsl__core[TSL_NUM_HARTS];
+tsl_core_t tsl__core[TSL_NUM_HARTS] TSL_RT_STATE;
 
-/* The team of the current fork. A new fork starts only after every worker acknowledged the
- * previous one (`pending_acks`), so workers never read a half-written record. */
+/* The team of the current fork (n = 1 outside forks, set by tsl__main: .tsl_rt is not loaded).
+ * A new fork starts only after every worker acknowledged the previous one (`pending_acks`), so
+ * workers never read a half-written record. */
 static struct {
   volatile uint32_t gen, n, pending_acks;
   void (*volatile fn)(void *);
   void *volatile arg;
   uint64_t start[4]; /* clock, dma, npu, sync every member starts from */
-} team = {.n = 1};
+} team TSL_RT_STATE;
 
 /* The release record of the last barrier: clock + categories of its critical core. */
 static struct {
   volatile uint32_t count, gen;
   uint64_t release[4];
-} bar;
+} bar TSL_RT_STATE;
 
 typedef struct { uint64_t count, cycles, instret, dma, npu, sync; } region_t;
-static region_t regions[TSL_MAX_REGIONS];
-static uint64_t region_open[TSL_MAX_REGIONS][5];
+static region_t regions[TSL_MAX_REGIONS] TSL_EXEMPT; /* a profiler's memory, not the chip's */
+static uint64_t region_open[TSL_MAX_REGIONS][5] TSL_EXEMPT;
 
 uint32_t tsl_core_id(void) { return tsl__hartid(); }
 uint32_t tsl_num_cores(void) { return TSL_NUM_HARTS; }
@@ -68,7 +69,7 @@ static void __attribute__((noinline)) spin(uint32_t n) {
 /* The spin is a call on every path so that the code after the clock is restored is the same
  * whether or not this call spins. */
 void tsl__jitter(void) {
-  static uint32_t state[TSL_NUM_HARTS];
+  static uint32_t state[TSL_NUM_HARTS] TSL_EXEMPT;
   uint32_t me = tsl__hartid();
   tsl_core_t *c = &tsl__core[me];
   uint64_t t = tsl__clock(c);
@@ -123,11 +124,22 @@ void tsl_fork(uint32_t n, void (*fn)(void *), void *arg) {
   team.n = 1;
 }
 
-void tsl__worker(void) {
-  uint32_t me = tsl__hartid(), seen = 0;
+/* Debug and strict-L1 builds check this core's data accesses with PMP from here on. */
+static void checks_init_core(void) {
+#ifdef TSL_STRICT_L1
+  tsl__strict_init_core();
+#endif
 #ifdef TSL_DEBUG
   tsl__debug_init_core();
 #endif
+#if defined(TSL_DEBUG) || defined(TSL_STRICT_L1)
+  tsl__pmp_check_data();
+#endif
+}
+
+void tsl__worker(void) {
+  uint32_t me = tsl__hartid(), seen = 0;
+  checks_init_core();
   for (;;) {
     while (__atomic_load_n(&team.gen, __ATOMIC_ACQUIRE) == seen) sleep_once(me);
     TSL_JITTER_POINT();
@@ -233,9 +245,8 @@ void tsl_exit(int code) {
 int main(void);
 
 void tsl__main(void) {
-#ifdef TSL_DEBUG
-  tsl__debug_init_core();
-#endif
+  team.n = 1;
+  checks_init_core();
   tsl__clock_set(&tsl__core[0], 0);
   tsl_exit(main());
 }
@@ -268,6 +279,9 @@ void tsl__trap(uint32_t mcause, uint32_t mepc, uint32_t mtval) {
   }
 #ifdef TSL_DEBUG
   tsl__debug_explain(mcause, mtval);
+#endif
+#ifdef TSL_STRICT_L1
+  tsl__strict_explain(mcause, mtval);
 #endif
   tsl__host_exit(128 + (int)(mcause & 0x7f));
 }

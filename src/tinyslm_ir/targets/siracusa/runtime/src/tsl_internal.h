@@ -50,6 +50,17 @@ static inline void tsl__stall_until(tsl_core_t *c, uint64_t done, uint64_t *cate
   }
 }
 
+/* Where runtime globals live (link.ld). TSL_RT_STATE: state the cores use while computing (DMA
+ * queues, fork team, barrier), in L1 in strict-L1 builds. TSL_EXEMPT: the simulator's instruments
+ * (host-call mailboxes, console buffers, profile tables), which strict cores may still write:
+ * they are not part of the modelled chip. Both sections sit where they do in every build, so
+ * that strict and non-strict builds retire the same instructions. */
+#define TSL_RT_STATE __attribute__((section(".tsl_rt")))
+#define TSL_EXEMPT __attribute__((section(".tsl_exempt")))
+
+/* spike's CLINT: the software-interrupt registers that wake sleeping cores. */
+#define TSL_CLINT_BASE 0x02000000u
+
 /* Shim device: one register bank per core (offsets from tinyslm_ir/targets/siracusa/plugin). */
 #define TSL_SHIM_BASE 0x10201000u
 #define TSL_SHIM_BANK(core) ((volatile uint32_t *)(TSL_SHIM_BASE + 0x100u * (core)))
@@ -77,6 +88,22 @@ void tsl__host_exit(int code) __attribute__((noreturn));
 void tsl__puts(const char *s);
 void tsl__put_u64(uint64_t v);
 void tsl__put_hex(uint32_t v);
+
+/* PMP (pmp.c), for debug (debug_pmp.c) and strict-L1 (strict_l1.c) builds, never both. */
+#if defined(TSL_DEBUG) || defined(TSL_STRICT_L1)
+enum { TSL_PMP_R = 0x01u, TSL_PMP_W = 0x02u, TSL_PMP_X = 0x04u, TSL_PMP_TOR = 0x08u,
+       TSL_PMP_NAPOT = 0x18u };
+void tsl__pmp_set(uint32_t entry, uint32_t pmpaddr, uint32_t cfg);
+/* From now on this core's loads and stores are checked against PMP (MPRV=1, MPP=U); fetches
+ * and the trap handler stay in M mode and unchecked. */
+void tsl__pmp_check_data(void);
+#endif
+
+/* Strict-L1 builds (TSL_STRICT_L1): cores may touch only L1 and the cluster devices (strict_l1.c). */
+#ifdef TSL_STRICT_L1
+void tsl__strict_init_core(void);
+void tsl__strict_explain(uint32_t mcause, uint32_t mtval);
+#endif
 
 /* Debug builds (TSL_DEBUG): guard pending DMA destinations with PMP (debug_pmp.c). */
 #ifdef TSL_DEBUG

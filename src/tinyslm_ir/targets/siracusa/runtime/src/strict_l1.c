@@ -1,0 +1,45 @@
+/* Strict-L1 builds (TSL_STRICT_L1): the honesty check of the tiled mode. Cluster cores compute
+ * only on L1; L2, WMEM and L3 reach them through the DMA or the NPU, whose traffic the cost model
+ * charges. So every byte a kernel uses has been paid for.
+ *
+ * Mechanism: the MPRV/MPP=U trick of the debug guards (pmp.c), from main's entry (and a
+ * worker's boot) to exit. This spike enforces PMP entries 0..3 only (entries 4..15 and NAPOT
+ * ranges are accepted but never checked; found by experiment), so the policy is four TOR entries,
+ * and an access no entry matches is denied:
+ *   [0, shim end)                       read/write: the CLINT (wake-ups), L1, the shim's register
+ *                                       banks, and unmapped gaps (which fault on the bus anyway);
+ *   [L2 base, __tsl_code_end)           read: code image and its constant pools (literals, jump
+ *                                       tables, libm tables) - like instruction fetch, they are
+ *                                       part of the program, not data it computes on;
+ *   [__tsl_code_end, __tsl_exempt_end)  read/write: HTIF mailboxes and the runtime's instruments.
+ * WMEM, the rest of L2 (weights in .l2_weights, .data, .bss) and L3 match nothing. Fetch from L2
+ * stays allowed (MPRV does not apply to fetches); the trap handler runs with MPP = M, unchecked.
+ * Host files are read and written by the host (fesvr) directly into the buffers, never by a
+ * core, so main's I/O needs no exemption. Debug builds use the same four entries, so a build is
+ * debug or strict, not both.
+ *
+ * PMP checks are free in the model: they add no instruction to any timed path. */
+#include "tsl_internal.h"
+
+extern char __l2_base[], __tsl_code_end[], __tsl_exempt_end[], __l1_base[], __l1_size[];
+
+void tsl__strict_init_core(void) {
+  const uint32_t rw = TSL_PMP_TOR | TSL_PMP_R | TSL_PMP_W;
+  tsl__pmp_set(0, (TSL_SHIM_BASE + 0x1000u) >> 2, rw);
+  tsl__pmp_set(1, (uintptr_t)__l2_base >> 2, 0);
+  tsl__pmp_set(2, (uintptr_t)__tsl_code_end >> 2, TSL_PMP_TOR | TSL_PMP_R);
+  tsl__pmp_set(3, (uintptr_t)__tsl_exempt_end >> 2, rw);
+}
+
+/* A faulting access outside L1 and the shim is a strict-L1 violation; sim.py names the level. */
+void tsl__strict_explain(uint32_t mcause, uint32_t mtval) {
+  if (mcause != 5 && mcause != 7) return;
+  if (mtval - TSL_SHIM_BASE < 0x1000u || mtval - (uintptr_t)__l1_base < (uintptr_t)__l1_size)
+    return;
+  tsl__puts("@tsl strict core=");
+  tsl__put_u64(tsl__hartid());
+  tsl__puts(mcause == 5 ? " access=read" : " access=write");
+  tsl__puts(" addr=");
+  tsl__put_hex(mtval);
+  tsl__puts("\n");
+}
