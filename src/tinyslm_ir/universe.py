@@ -26,6 +26,18 @@ def _cluster() -> Dialect:
     return Cluster
 
 
+def _dma() -> Dialect:
+    from tinyslm_ir.dialects.dma import DMA
+
+    return DMA
+
+
+def _tile() -> Dialect:
+    from tinyslm_ir.dialects.tile import Tile
+
+    return Tile
+
+
 def _c_target() -> type[Target]:
     from tinyslm_ir.targets.siracusa.c_printer import CTarget
 
@@ -33,7 +45,8 @@ def _c_target() -> type[Target]:
 
 
 TINYSLM_UNIVERSE = Universe(
-    all_dialects={"graph": _graph, "lmem": _lmem, "cluster": _cluster},
+    all_dialects={"graph": _graph, "lmem": _lmem, "cluster": _cluster, "dma": _dma,
+                  "tile": _tile},
     all_passes=get_all_passes(),
     all_targets={"c": _c_target},
 )

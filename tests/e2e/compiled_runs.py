@@ -17,23 +17,24 @@ from typing import Any
 import pytest
 
 
-def _run(folder: str, target: str, cores: int) -> dict[str, Any]:
+def _run(folder: str, target: str, cores: int, l1: int | None) -> dict[str, Any]:
     from tinyslm_ir.evaluation.testnet import run_test_net
 
     try:
-        return run_test_net(folder, target=target, cores=cores)
+        return run_test_net(folder, target=target, cores=cores, l1=l1)
     except Exception as e:  # reported per folder by the test that asked for it
         return {"error": f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=4)}"}
 
 
-def run_folders(folders: list[Path], target: str, cores: int = 8) -> dict[Path, dict[str, Any]]:
-    """`run_test_net` of every folder, on as many workers as there are CPUs."""
+def run_folders(folders: list[Path], target: str, cores: int = 8,
+                l1: int | None = None) -> dict[Path, dict[str, Any]]:
+    """`run_test_net` of every folder, on as many workers as there are CPUs (`l1`: tiled)."""
     if not folders:
         return {}
     workers = min(len(folders), os.cpu_count() or 1)
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = {f: pool.submit(_run, str(f), target, cores) for f in folders}
+        futures = {f: pool.submit(_run, str(f), target, cores, l1) for f in folders}
         return {f: fut.result() for f, fut in futures.items()}
 
 

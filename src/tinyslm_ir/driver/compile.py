@@ -28,6 +28,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute
 
+from tinyslm_ir.analysis.tiling.errors import TilingInfeasibleError
 from tinyslm_ir.dialects.graph import WeightOp
 from tinyslm_ir.dialects.lmem import buffer_bytes
 from tinyslm_ir.driver import artifacts as art
@@ -60,7 +61,7 @@ Progress = Callable[[str], None]
 class CompileOptions:
     target: str = "siracusa"
     cores: int = 8
-    l1: int | None = None  # L1 budget (default: all of L1); untiled code places nothing there
+    l1: int | None = None  # L1 size; on siracusa, given: tiled mode (`tile_budget`)
     l2: int | None = None  # activation budget; default: L2 minus reserve, weights and I/O
     input_types: Mapping[str, Attribute] | None = None
     input_shapes: Shapes | None = None  # static shapes for dynamic ONNX inputs
@@ -92,6 +93,13 @@ def default_l2_budget(module: ModuleOp, weights_level: str = "L2") -> int:
     """L2 left for planned activations once weights, graph I/O and the reserve are placed."""
     fixed = io_bytes(module) + (weight_bytes(module) if weights_level == "L2" else 0)
     return max(0, memory_map.L2.size - L2_RESERVE - fixed)
+
+
+def tile_budget(l1: int) -> int:
+    """L1 bytes the tiler may use out of an L1 of `l1` bytes: what the strict-L1 runtime
+    keeps at the base of L1 (stacks, TLS, its state) is not the compiler's. At least 1, so
+    that a budget below the reserve is reported by the tiler, naming the first layer."""
+    return max(1, l1 - memory_map.L1_RESERVED_STRICT)
 
 
 def _attr_json(attr: Attribute) -> object:
@@ -201,8 +209,19 @@ def compile_imported(imported: ImportedModel, onnx_inputs: tuple[str, ...],
         else HOST_ARENA if host else default_l2_budget(module, weights_level)
     progress(f"lowering to planned C kernels ({options.cores} cores, L2 budget {l2} B, "
              f"weights in {weights_level})")
-    run_backend_pipeline(module, BackendOptions(cores=options.cores, l2_capacity=l2,
-                                                weights_level=weights_level))
+    tiled = not host and options.l1 is not None
+    budget = tile_budget(options.l1) if tiled else 0  # type: ignore[arg-type]
+    if tiled:
+        progress(f"tiling into {budget} B of L1 ({options.l1} B minus "
+                 f"{memory_map.L1_RESERVED_STRICT} B for the runtime)")
+    try:
+        run_backend_pipeline(module, BackendOptions(cores=options.cores, l2_capacity=l2,
+                                                    weights_level=weights_level, l1=budget))
+    except TilingInfeasibleError as e:
+        raise TilingInfeasibleError(
+            e.layer, e.kind, e.capacity, e.min_bytes, e.constraint,
+            f"{e.breakdown}; L1 budget = --l1 {options.l1} B minus "
+            f"{memory_map.L1_RESERVED_STRICT} B runtime reserve") from e
     prog = read_program(module)
     l1 = memory_map.L1.size if options.l1 is None else options.l1
     if prog.peak("L1") > l1:

@@ -7,8 +7,12 @@ gives for it, in schedule order:
   memref arguments that the calls write directly (destination-passing style), so the host
   hands in the output storage and no copy-out is needed; the function then returns nothing;
 - `graph.weight` becomes `lmem.global` in the weight level (`weights-level`);
-- every other value gets a fresh `lmem.alloc` in L2 (this pass is untiled), and each scratch
-  buffer of an op an alloc live over the op's calls that use it;
+- every other value gets a fresh `lmem.alloc` in L2, and each scratch buffer of an op an
+  alloc live over the op's calls that use it;
+- with `l1` > 0 (tiled mode), an op the tiling analysis describes becomes a `tile.loop` that
+  moves its operands between those L2 buffers and L1 tile buffers by DMA and computes on L1
+  (`tinyslm_ir.passes.tiled_layer`); the L1 buffers get the tiler's offsets here, so
+  `plan-memory` plans only L2 and `verify-memory-plan{level=L1}` checks L1 independently;
 - a graph output that is not computed by an op of this function (an input, a weight, or a
   value returned twice) is copied into its argument with the catalogue's copy kernel.
 
@@ -22,7 +26,7 @@ and cycle reports.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from xdsl.context import Context
 from xdsl.dialects import func
@@ -47,10 +51,19 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from tinyslm_ir.analysis.layer_names import layer_name
 from tinyslm_ir.analysis.lifetimes import live_intervals
 from tinyslm_ir.analysis.schedule import memory_aware_order
+from tinyslm_ir.analysis.tiling.solver import Tiler, TilingSolution
 from tinyslm_ir.dialects import lmem
 from tinyslm_ir.dialects.graph import GraphOp, ReshapeOp, WeightOp
 from tinyslm_ir.kernels.catalog import KernelCall, Param
+from tinyslm_ir.passes.plan_memory import record_plan
 from tinyslm_ir.passes.select_kernels import calls_or_diagnostic
+from tinyslm_ir.passes.tiled_layer import (
+    TILE_LEVEL,
+    NotTileable,
+    TiledPlan,
+    lower_tiled,
+    plan_layer,
+)
 
 ACTIVATION_LEVEL = "L2"
 """Untiled code keeps every intermediate tensor in L2; tiling moves tiles to L1."""
@@ -77,6 +90,26 @@ def has_tensors(fn: func.FuncOp) -> bool:
         isinstance(t, TensorType) for t in (*sig.inputs.data, *sig.outputs.data))
 
 
+def make_call(call: KernelCall, buffers: Sequence[SSAValue], layer: str) -> lmem.CallOp:
+    """The `lmem.call` of `call` on `buffers` (one per `call.args` entry)."""
+    # lmem.call reads its first `num_inputs` buffers: the args before the first
+    # out/scratch one (lowerings list inputs first; lifetimes use the kinds anyway).
+    n_inputs = next((k for k, a in enumerate(call.args) if a.kind in ("out", "scratch")),
+                    len(call.args))
+    props: dict[str, Attribute] = {
+        "callee": SymbolRefAttr(call.callee),
+        "num_inputs": IntegerAttr(n_inputs, i64),
+        "offsets": DenseArrayBase.from_list(i64, [a.offset for a in call.args]),
+        "params": ArrayAttr([param_attr(p) for p in call.params]),
+        "engine": StringAttr(call.engine),
+        "parallel": IntegerAttr(int(call.parallel), i64),
+        "layer": StringAttr(layer),
+    }
+    if call.instantiation is not None:
+        props["instantiation"] = StringAttr(call.instantiation)
+    return lmem.CallOp.create(operands=list(buffers), properties=props)
+
+
 def copy_calls(value: SSAValue) -> list[KernelCall]:
     """The catalogue's calls that copy `value`: those of a reshape to the same type."""
     probe = ReshapeOp.from_operands([value], result_types=[value.type])
@@ -93,6 +126,7 @@ class _FunctionBufferizer:
     fn: func.FuncOp
     weights_level: str
     reorder: bool
+    tiling: _Tiling | None = None
 
     def __post_init__(self) -> None:
         self.block: Block = self.fn.body.block
@@ -177,10 +211,28 @@ class _FunctionBufferizer:
 
     def _lower(self, op: GraphOp, layer: str, destinations: dict[SSAValue, SSAValue]) -> None:
         calls = calls_or_diagnostic(op)
+        plan = self.tiling.plan(op, layer) if self.tiling is not None else None
         for r in op.results:
             self.buffers[r] = destinations.get(r) or self._alloc(memref_of(r.type))
+        if plan is not None:
+            self._lower_tiled(op, plan, layer)
+            return
         self._emit(calls, [self.buffers[v] for v in op.operands],
                    [self.buffers[r] for r in op.results], layer)
+
+    def _lower_tiled(self, op: GraphOp, plan: TiledPlan, layer: str) -> None:
+        """The op as a `tile.loop` on L1 tile buffers; every call of the loop is one
+        schedule step touching all of the layer's buffers, since DMAs run between them."""
+        ins = [self.buffers[v] for v in op.operands]
+        outs = [self.buffers[r] for r in op.results]
+        loop, allocs = lower_tiled(plan, layer, ins, outs, [*op.operands, *op.results],
+                                   self._insert, make_call, self._null)
+        self.allocs += allocs
+        touched = [*ins, *outs, *(a.res for a in allocs)]
+        self.schedule += [(touched, touched) for c in loop.walk() if isinstance(c, lmem.CallOp)]
+
+    def _null(self) -> SSAValue:
+        return self._insert(lmem.NullOp.create(result_types=[MemRefType(i8, [0])])).results[0]
 
     def _emit(self, calls: Sequence[KernelCall], ins: Sequence[SSAValue],
               outs: Sequence[SSAValue], layer: str) -> None:
@@ -208,25 +260,9 @@ class _FunctionBufferizer:
                     buf = scratch[a.index]
                     writes.append(buf)
                 else:
-                    buf = self._insert(lmem.NullOp.create(
-                        result_types=[MemRefType(i8, [0])])).results[0]
+                    buf = self._null()
                 buffers.append(buf)
-            # lmem.call reads its first `num_inputs` buffers: the args before the first
-            # out/scratch one (lowerings list inputs first; lifetimes use the kinds anyway).
-            n_inputs = next((k for k, a in enumerate(call.args) if a.kind in ("out", "scratch")),
-                            len(call.args))
-            props: dict[str, Attribute] = {
-                "callee": SymbolRefAttr(call.callee),
-                "num_inputs": IntegerAttr(n_inputs, i64),
-                "offsets": DenseArrayBase.from_list(i64, [a.offset for a in call.args]),
-                "params": ArrayAttr([param_attr(p) for p in call.params]),
-                "engine": StringAttr(call.engine),
-                "parallel": IntegerAttr(int(call.parallel), i64),
-                "layer": StringAttr(layer),
-            }
-            if call.instantiation is not None:
-                props["instantiation"] = StringAttr(call.instantiation)
-            self._insert(lmem.CallOp.create(operands=buffers, properties=props))
+            self._insert(make_call(call, buffers, layer))
             self.schedule.append((reads, writes))
 
     def _write_live_ranges(self) -> None:
@@ -235,18 +271,62 @@ class _FunctionBufferizer:
             alloc.properties["live"] = DenseArrayBase.from_list(i64, list(intervals[alloc.res]))
 
 
+@dataclass
+class _Tiling:
+    """Tiled mode: one `Tiler` for the module, and what it decided per layer."""
+
+    tiler: Tiler
+    solutions: list[TilingSolution] = field(default_factory=list)
+    untiled: list[str] = field(default_factory=list)
+
+    def plan(self, op: GraphOp, layer: str) -> TiledPlan | None:
+        """The layer's tiled plan, or None (recorded with the reason) to run it on L2."""
+        try:
+            plan = plan_layer(op, layer, self.tiler)
+        except NotTileable as e:
+            self.untiled.append(f"{layer}: {e}")
+            return None
+        self.solutions.append(plan.solution)
+        return plan
+
+    def record(self, module: ModuleOp) -> None:
+        """The L1 summary in `lmem.plan` (layers are disjoint in time: the peak is the
+        largest layer's), and the layers left on L2 as `tile.untiled`."""
+        sols = self.solutions
+        record_plan(module, TILE_LEVEL, {
+            "peak": max((s.peak for s in sols), default=0),
+            "lower_bound": max((s.lower_bound for s in sols), default=0),
+            "capacity": self.tiler.capacity,
+            "optimal": all(s.optimal for s in sols),
+            "method": "tiling-cp-sat",
+        })
+        module.attributes[UNTILED_ATTR] = ArrayAttr([StringAttr(u) for u in self.untiled])
+
+
+UNTILED_ATTR = "tile.untiled"
+"""Module attribute of tiled mode: "layer: reason" for every layer left untiled on L2."""
+
+
 @dataclass(frozen=True)
 class BufferizePass(ModulePass):
-    """graph -> lmem for every function of the module (see the module docstring)."""
+    """graph -> lmem for every function of the module (see the module docstring).
+
+    `l1` > 0 tiles every layer that has a tile-constraint description into `l1` bytes of L1
+    (`passes.tiled_layer`); the others, and `l1 = 0`, run untiled on L2.
+    """
 
     name = "bufferize"
 
     weights_level: str = "L2"
     reorder: bool = False
+    l1: int = 0
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.weights_level not in lmem.LEVELS:
             raise ValueError(f"bufferize: unknown weights-level '{self.weights_level}', "
                              f"expected one of {', '.join(lmem.LEVELS)}")
+        tiling = _Tiling(Tiler(self.l1)) if self.l1 > 0 else None
         for fn in [f for f in op.walk() if isinstance(f, func.FuncOp) and has_tensors(f)]:
-            _FunctionBufferizer(fn, self.weights_level, self.reorder).run()
+            _FunctionBufferizer(fn, self.weights_level, self.reorder, tiling).run()
+        if tiling is not None:
+            tiling.record(op)

@@ -6,7 +6,8 @@ so the consecutive calls of one layer share a single fork, with a `cluster.barri
 them: each may read what the previous one wrote, and with planned memory two calls may also
 reuse each other's addresses, so the barrier is needed even between independent calls. The
 fork's implicit join orders the layer against what follows. Serial kernels
-(`parallel = 0`) and calls of other engines stay outside forks, on the calling core.
+(`parallel = 0`) and calls of other engines stay outside forks, on the calling core. The
+calls in a `tile.loop` body are grouped the same way (its DMAs and waits separate them).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from xdsl.ir import Block, Operation, Region
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from tinyslm_ir.dialects import cluster, lmem
+from tinyslm_ir.dialects import cluster, lmem, tile
 
 
 def forkable(op: Operation) -> bool:
@@ -57,7 +58,9 @@ class ClusterOffloadPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         rewriter = Rewriter()
         for fn in [f for f in op.walk() if isinstance(f, func.FuncOp) and not f.is_declaration]:
-            for group in fork_groups(fn.body.block):
+            blocks = [fn.body.block, *(t.body.block for t in fn.body.block.ops
+                                       if isinstance(t, tile.LoopOp))]
+            for group in (g for b in blocks for g in fork_groups(b)):
                 body = Block()
                 fork = cluster.ForkOp(self.cores, Region(body))
                 rewriter.insert_op(fork, InsertPoint.before(group[0]))

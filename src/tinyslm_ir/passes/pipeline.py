@@ -13,8 +13,10 @@ from xdsl.dialects.func import Func
 from xdsl.passes import ModulePass, PassPipeline
 
 from tinyslm_ir.dialects.cluster import Cluster
+from tinyslm_ir.dialects.dma import DMA
 from tinyslm_ir.dialects.graph import Graph
 from tinyslm_ir.dialects.lmem import LMem
+from tinyslm_ir.dialects.tile import Tile
 from tinyslm_ir.passes import get_all_passes
 
 DEFAULT_PIPELINE: tuple[str, ...] = (
@@ -34,7 +36,7 @@ BACKEND_PIPELINE: tuple[str, ...] = (
 def compiler_context() -> Context:
     """A context with every dialect the pipeline produces or consumes."""
     ctx = Context()
-    for dialect in (Builtin, Func, Graph, LMem, Cluster):
+    for dialect in (Builtin, Func, Graph, LMem, Cluster, DMA, Tile):
         ctx.load_dialect(dialect)
     return ctx
 
@@ -55,6 +57,9 @@ class BackendOptions:
 
     `reorder` lets bufferization reorder the graph for a lower peak: import order is
     arbitrary, and on microLlama the memory-aware order lowers the L2 lower bound by a quarter.
+    `l1` > 0 is tiled mode: layers are tiled into that many bytes of L1 (tile buffers only;
+    the driver has already subtracted what the runtime keeps in L1), and the L1 plan is
+    verified like the L2 one.
     """
 
     cores: int = 8
@@ -62,12 +67,14 @@ class BackendOptions:
     plan_time_limit: float = 10.0
     weights_level: str = "L2"
     reorder: bool = True
+    l1: int = 0
 
 
 def backend_pipeline(options: BackendOptions = BackendOptions()) -> PassPipeline:
     """`BACKEND_PIPELINE` as pass instances configured from `options`."""
     configured: dict[str, dict[str, object]] = {
-        "bufferize": {"weights_level": options.weights_level, "reorder": options.reorder},
+        "bufferize": {"weights_level": options.weights_level, "reorder": options.reorder,
+                      "l1": options.l1},
         "plan-memory": {"level": "L2", "capacity": options.l2_capacity,
                         "time_limit": options.plan_time_limit},
         "verify-memory-plan": {"level": "L2", "capacity": options.l2_capacity},
@@ -75,6 +82,9 @@ def backend_pipeline(options: BackendOptions = BackendOptions()) -> PassPipeline
     }
     available = get_all_passes()
     passes: list[ModulePass] = [available[n]()(**configured.get(n, {})) for n in BACKEND_PIPELINE]
+    if options.l1 > 0:
+        verify = available["verify-memory-plan"]()(level="L1", capacity=options.l1)
+        passes.insert(BACKEND_PIPELINE.index("verify-memory-plan") + 1, verify)
     return PassPipeline(tuple(passes))
 
 

@@ -16,6 +16,7 @@ EXIT_BAD_INPUT = 2
 
 
 def user_error_types() -> tuple[type[BaseException], ...]:
+    from tinyslm_ir.analysis.tiling.errors import TilingInfeasibleError
     from tinyslm_ir.frontend.onnx_importer import OnnxImportError
     from tinyslm_ir.reference.interpreter import InterpreterError
     from tinyslm_ir.targets.siracusa.errors import SimError
@@ -23,7 +24,7 @@ def user_error_types() -> tuple[type[BaseException], ...]:
     # SimError: a missing toolchain, a failed build or a trapping program; each message already
     # names the tool or the fault, which tells the user more than a traceback would.
     return (OnnxImportError, InterpreterError, ParseError, VerifyException, DiagnosticException,
-            FileNotFoundError, ValueError, SimError)
+            FileNotFoundError, ValueError, SimError, TilingInfeasibleError)
 
 
 def fail(tool: str, message: str) -> NoReturn:

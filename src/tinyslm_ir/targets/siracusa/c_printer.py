@@ -9,7 +9,9 @@ The program needs no allocator and no file system beyond the runtime's host file
   written to `input_<i>.bin` / `output_<i>.bin` by `main`;
 * one static function per layer, whose fork regions are outlined into `layer_<k>_part_<j>`
   and run by `tsl_fork`; `run_network` brackets every layer with `tsl_region_begin/end(k)`,
-  so the cycle report has one region per layer.
+  so the cycle report has one region per layer;
+* a tiled layer's DMAs and waits run on core 0 between its forks: `tsl_dma_start_1d/2d`
+  into a local `tsl_dma_t` per transfer that is waited for, then `tsl_dma_wait`.
 
 Kernel calls and instantiations are printed by `tinyslm_ir.kernels.c_call`, the one place
 that knows the C calling convention of the kernel library.
@@ -24,7 +26,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import DenseArrayBase, FloatAttr, IntegerAttr, ModuleOp
 from xdsl.utils.target import Target
 
-from tinyslm_ir.dialects import cluster, lmem
+from tinyslm_ir.dialects import cluster, dma, lmem
 from tinyslm_ir.kernels.c_call import emit_call, instantiations
 from tinyslm_ir.kernels.catalog import Arg, KernelCall, Param, type_code
 from tinyslm_ir.targets.siracusa.c_program import (
@@ -82,6 +84,29 @@ class _Printer:
     def call(self, op: lmem.CallOp, indent: str) -> None:
         exprs = [self.prog.names[v] for v in op.buffers]
         self.line(indent + emit_call(kernel_call(op), exprs))
+
+    def serial(self, op: object, tokens: dict[object, str]) -> None:
+        """One statement of a layer's core-0 code: a kernel call, a DMA or a wait."""
+        if isinstance(op, lmem.CallOp):
+            self.call(op, "  ")
+        elif isinstance(op, dma.StartOp):
+            f = op.field
+            dst = f"(uint8_t *){self.prog.names[op.dst]} + {f('dst_offset')}"
+            src = f"(const uint8_t *){self.prog.names[op.src]} + {f('src_offset')}"
+            if f("rows") == 1:
+                start = f"tsl_dma_start_1d({dst}, {src}, {f('row_bytes')})"
+            else:
+                start = (f"tsl_dma_start_2d({dst}, {src}, {f('row_bytes')}, {f('rows')}, "
+                         f"{f('dst_stride')}, {f('src_stride')})")
+            if op.token.uses:
+                tokens[op.token] = f"dma_{len(tokens)}"
+                self.line(f"  tsl_dma_t {tokens[op.token]} = {start};")
+            else:
+                self.line(f"  (void){start};")
+        elif isinstance(op, dma.WaitOp):
+            self.line(f"  tsl_dma_wait({tokens[op.token]});")
+        else:
+            raise CEmitError(f"the C printer cannot print '{getattr(op, 'name', op)}' here")
 
     # -- file sections -------------------------------------------------------------------
 
@@ -141,10 +166,11 @@ class _Printer:
                 self.fork_body(fn, part)
         self.line(f"static void {layer.function}(void) {{")
         it = iter(outlined)
+        tokens: dict[object, str] = {}
         for part in layer.parts:
             if part.cores is None:
                 for op in part.calls:
-                    self.call(op, "  ")  # type: ignore[arg-type]
+                    self.serial(op, tokens)
             else:
                 self.line(f"  tsl_fork({part.cores}, {next(it)}, NULL);")
         self.line("}")

@@ -19,7 +19,7 @@ from xdsl.dialects.builtin import MemRefType, ModuleOp
 from xdsl.ir import Operation, SSAValue
 from xdsl.utils.exceptions import DiagnosticException
 
-from tinyslm_ir.dialects import cluster, lmem
+from tinyslm_ir.dialects import cluster, dma, lmem, tile
 from tinyslm_ir.frontend.input_types import dtype_of_element_type
 from tinyslm_ir.kernels.catalog import c_type, type_code
 
@@ -66,7 +66,7 @@ class CBuffer:
 class Part:
     """One step of a layer: a fork region outlined into a function, or calls on core 0."""
 
-    calls: list[Operation]  # lmem.call and cluster.barrier ops, in order
+    calls: list[Operation]  # lmem.call, cluster.barrier and (serial) dma ops, in order
     cores: int | None = None  # None: serial on core 0
 
 
@@ -146,6 +146,8 @@ def _written_args(main: func.FuncOp) -> set[SSAValue]:
     for op in main.walk():
         if isinstance(op, lmem.CallOp):
             written.update(op.buffers[op.num_inputs.value.data:])
+        elif isinstance(op, dma.StartOp):
+            written.add(op.dst)
     return written
 
 
@@ -201,22 +203,38 @@ def _layer_of(op: Operation) -> str:
     return calls[0].callee.root_reference.data if calls else op.name
 
 
-def _layers(main: func.FuncOp) -> list[Layer]:
-    """Group the schedule into layers: consecutive top-level calls and forks of one `layer`."""
-    layers: list[Layer] = []
+def _steps(main: func.FuncOp) -> list[Operation]:
+    """The top-level schedule with every `tile.loop` replaced by its (unrolled) body."""
+    steps: list[Operation] = []
     for op in main.body.block.ops:
-        if isinstance(op, lmem.AllocOp | lmem.GlobalOp | lmem.NullOp | func.ReturnOp):
-            continue
-        if isinstance(op, cluster.ForkOp):
+        if isinstance(op, tile.LoopOp):
+            steps += list(op.body.block.ops)
+        elif not isinstance(op, lmem.AllocOp | lmem.GlobalOp | lmem.NullOp | func.ReturnOp):
+            steps.append(op)
+    return steps
+
+
+def _layers(main: func.FuncOp) -> list[Layer]:
+    """Group the schedule into layers: consecutive top-level calls and forks of one `layer`;
+    a DMA belongs to the layer of the `tile.loop` it is in."""
+    layers: list[Layer] = []
+    for op in _steps(main):
+        if isinstance(op, dma.StartOp | dma.WaitOp):
+            loop = op.parent_op()
+            assert isinstance(loop, tile.LoopOp)
+            part, name = Part([op]), loop.layer.data
+        elif isinstance(op, cluster.ForkOp):
             part = Part(list(op.body.block.ops), op.cores.value.data)
         elif isinstance(op, lmem.CallOp):
             part = Part([op])
         else:
             raise CEmitError(f"the C printer cannot print '{op.name}' at the top level of @main")
-        for inner in part.calls:
-            if not isinstance(inner, lmem.CallOp | cluster.BarrierOp):
-                raise CEmitError(f"the C printer cannot print '{inner.name}' inside a fork")
-        name = _layer_of(op)
+        if part.cores is not None:
+            for inner in part.calls:
+                if not isinstance(inner, lmem.CallOp | cluster.BarrierOp):
+                    raise CEmitError(f"the C printer cannot print '{inner.name}' inside a fork")
+        if not isinstance(op, dma.StartOp | dma.WaitOp):
+            name = _layer_of(op)
         if not layers or layers[-1].name != name:
             layers.append(Layer(len(layers), name))
         last = layers[-1].parts[-1] if layers[-1].parts else None
