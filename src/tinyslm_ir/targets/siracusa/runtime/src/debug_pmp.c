@@ -7,30 +7,45 @@
  * destination therefore raises a load/store access fault whose mtval is the address, and the
  * trap handler names the transfer. tsl_dma_wait() drops the guards of completed transfers.
  *
- * Limits (documented in sim.py too): guards are per core (another core reading the buffer is
- * not caught), ranges are widened to 4-byte granularity and a 2D transfer guards its bounding
- * box, and only the 7 most recent pending transfers of a core are guarded. */
+ * spike honours all 16 PMP entries, TOR and NAPOT alike, but resets entry 0 to a NAPOT
+ * allow-all (for PMP-unaware software). Lower entries win, so that entry would shadow every
+ * guard outside slot 0: init clears entries 0..14 instead of relying on slot 0 being filled first.
+ *
+ * Limits (documented in runtime/README.md; tests/e2e/sim/test_debug_guards.py proves them):
+ * guards are per core (another core reading the buffer is not caught), ranges are widened to
+ * 4-byte granularity and a 2D transfer guards its bounding box, and of the up to
+ * TSL_DMA_MAX_OUTSTANDING pending transfers of a core only the 7 most recent are guarded (7 TOR
+ * pairs + the allow-all fill the 16 entries; a new transfer evicts the oldest guard). */
 #include "tsl_internal.h"
 
 #define SLOTS 7
+#define ALLOW_ALL_ENTRY 15
 
 typedef struct {
   uint32_t id[SLOTS], lo[SLOTS], hi[SLOTS];
   uint8_t used[SLOTS];
-  uint32_t next; /* round-robin victim when all slots are in use */
 } guard_t;
 /* Instrument state: in the exempt section like the other instruments (see tsl_internal.h). */
 static guard_t guards[TSL_NUM_HARTS] TSL_EXEMPT;
 
 void tsl__debug_init_core(void) {
-  tsl__pmp_set(15, 0xffffffffu, TSL_PMP_NAPOT | TSL_PMP_R | TSL_PMP_W | TSL_PMP_X);
+  for (uint32_t e = 0; e < ALLOW_ALL_ENTRY; e++) tsl__pmp_set(e, 0, 0);
+  tsl__pmp_set(ALLOW_ALL_ENTRY, 0xffffffffu, TSL_PMP_NAPOT | TSL_PMP_R | TSL_PMP_W | TSL_PMP_X);
+}
+
+/* A free slot, else the one guarding the oldest transfer (ids grow by one per transfer). */
+static uint32_t pick_slot(const guard_t *g) {
+  uint32_t victim = 0;
+  for (uint32_t k = 0; k < SLOTS; k++) {
+    if (!g->used[k]) return k;
+    if ((int32_t)(g->id[k] - g->id[victim]) < 0) victim = k;
+  }
+  return victim;
 }
 
 void tsl__debug_guard(uint32_t id, uintptr_t lo, uintptr_t hi) {
   guard_t *g = &guards[tsl__hartid()];
-  uint32_t k = 0;
-  while (k < SLOTS && g->used[k]) k++;
-  if (k == SLOTS) k = g->next++ % SLOTS;
+  uint32_t k = pick_slot(g);
   g->id[k] = id;
   g->lo[k] = lo & ~3u;
   g->hi[k] = (hi + 3) & ~3u;
