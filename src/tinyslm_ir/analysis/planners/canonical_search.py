@@ -11,8 +11,9 @@ prunes with three facts that hold for canonical plans:
 - *dominance*: if some unplaced buffer would end below the offset of the candidate, placing the
   candidate first would leave a hole that buffer could drop into, so the branch is skipped;
 - *section inference*: in every time section the unplaced buffers must stack above the section's
-  floor (its highest placed buffer, the last offset used, and the lowest offset any unplaced
-  buffer there can take) and still end within ``capacity``;
+  floor (the last offset used, and the lowest offset any unplaced buffer there can take) and
+  still end within ``capacity``; the last-offset part is one cut-off per node on the candidates,
+  the rest is re-checked only on the sections a placement changed;
 - *restarts*: several static orderings (by lifetime width, area and section load) are tried in
   turn under a node limit that doubles each round, so one bad early choice cannot eat the
   whole time budget.
@@ -27,6 +28,8 @@ import itertools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from tinyslm_ir.analysis.memory_plan import Buffer, Plan
 
@@ -150,7 +153,15 @@ def _restarts(problem: _Problem, capacity: int, deadline: float) -> list[int] | 
 
 
 class _Search:
-    """One depth-first search under a fixed static ordering and node budget."""
+    """One depth-first search under a fixed static ordering and node budget.
+
+    State is kept incrementally with an undo log, so a candidate costs O(its overlaps) plus one
+    numpy pass over the sections it can affect. Two invariants keep the per-candidate test
+    small: placements start at non-decreasing offsets (so one bound per node,
+    ``capacity - max(remaining)``, rejects every candidate that the last offset alone would
+    sink), and an unplaced buffer's lowest offset is never below the top of a placed buffer it
+    overlaps (so a section's highest placed buffer never bounds it more than its unplaced ones).
+    """
 
     def __init__(
         self,
@@ -169,8 +180,15 @@ class _Search:
         n = len(problem.sizes)
         self.offset: list[int | None] = [None] * n
         self.min_offset = [self._lift(i, 0) for i in range(n)]
-        self.floor = [0] * problem.sections
-        self.remaining = list(load)
+        # Vector mirrors for section inference: unplaced buffers' lowest offsets (capacity once
+        # placed: no longer a lower bound), bytes still to place per section, and `absent`
+        # (capacity where a buffer is not live in a section, 0 where it is), so that
+        # min(absent[s] + lowest) is the lowest offset of an unplaced buffer in section s.
+        self.lowest = np.array(self.min_offset, dtype=np.int64)
+        self.remaining = np.array(load, dtype=np.int64)
+        self.absent = np.full((problem.sections, n), capacity, dtype=np.int64)
+        for i in range(n):
+            self.absent[problem.first[i] : problem.last[i], i] = 0
         # crossing[s]: unplaced buffers live in both section s - 1 and section s.
         self.crossing = [0] * (problem.sections + 1)
         for i in range(n):
@@ -179,6 +197,8 @@ class _Search:
 
     def run(self) -> list[int] | None:
         unplaced = sorted(range(len(self.p.sizes)), key=lambda i: self.rank[i])
+        if not self._consistent(0, self.p.sections):
+            return None
         if not self._dfs(unplaced, 0, self.p.sections, 0, -1):
             return None
         return [o if o is not None else 0 for o in self.offset]
@@ -203,21 +223,28 @@ class _Search:
             raise _OutOfNodes
         if self.nodes_left % 256 == 0 and time.monotonic() > self.deadline:
             raise _OutOfTime
-        min_offset, sizes, rank = self.min_offset, self.p.sizes, self.rank
-        ordering = sorted(unplaced, key=lambda i: (min_offset[i], rank[i]))
-        min_height = min(min_offset[i] + sizes[i] for i in ordering)
-        for i in ordering:
+        min_offset, sizes, rank, capacity = self.min_offset, self.p.sizes, self.rank, self.capacity
+        # Dominance: a candidate at or above some buffer's lowest top would leave a hole that
+        # buffer fits into. Sections: every later placement starts at or above the candidate,
+        # so a section still holding `remaining` bytes needs offset + remaining <= capacity (a
+        # section where the candidate is alone is covered by its own capacity test).
+        bound = min(
+            min(min_offset[i] + sizes[i] for i in unplaced),
+            capacity - int(self.remaining[lo:hi].max()) + 1,
+        )
+        candidates = sorted(
+            (i for i in unplaced if min_offset[i] < bound), key=lambda i: (min_offset[i], rank[i])
+        )
+        for i in candidates:
             offset = min_offset[i]
-            if offset >= min_height:
-                break  # dominance: some buffer fits entirely below; all later ones start higher
             if offset < last_offset or (offset == last_offset and rank[i] < last_rank):
                 continue  # not canonical: it would have been placed earlier
-            if offset + sizes[i] > self.capacity:
+            if offset + sizes[i] > capacity:
                 continue
-            undo = self._place(i, offset)
-            rest = [j for j in unplaced if j != i]
+            undo, touched_lo, touched_hi = self._place(i, offset)
             cuts = self._cut(i, lo, hi)
-            if self._consistent(rest, lo, hi, offset):
+            if self._consistent(max(lo, touched_lo), min(hi, touched_hi)):
+                rest = [j for j in unplaced if j != i]
                 if len(cuts) == 2:
                     if self._dfs(rest, lo, hi, offset, rank[i]):
                         return True
@@ -247,50 +274,50 @@ class _Search:
             self.crossing[s] += 1
 
     def _solve_parts(self, rest: list[int], cuts: list[int]) -> bool:
-        state = (self.offset, self.min_offset, self.floor, self.remaining, self.crossing)
-        saved = [list(values) for values in state]
+        lists = (self.offset, self.min_offset, self.crossing)
+        arrays = (self.lowest, self.remaining)
+        saved_lists = [list(values) for values in lists]
+        saved_arrays = [values.copy() for values in arrays]
         for lo, hi in itertools.pairwise(cuts):
             part = [j for j in rest if lo <= self.p.first[j] and self.p.last[j] <= hi]
             if part and not self._dfs(part, lo, hi, 0, -1):
-                for values, copy in zip(state, saved, strict=True):
-                    values[:] = copy  # in place: callers' frames hold these lists
+                # In place: callers' frames hold these objects.
+                for values, copy in zip(lists, saved_lists, strict=True):
+                    values[:] = copy
+                for array, copy in zip(arrays, saved_arrays, strict=True):
+                    array[:] = copy
                 return False
         return True
 
-    def _place(self, i: int, offset: int) -> list[tuple[int, int]]:
+    def _place(self, i: int, offset: int) -> tuple[list[tuple[int, int]], int, int]:
+        """Place buffer i; return the undo log and the sections whose bounds changed."""
+        p, min_offset, lowest = self.p, self.min_offset, self.lowest
         self.offset[i] = offset
-        top = offset + self.p.sizes[i]
-        first, last = self.p.first[i], self.p.last[i]
-        undo = [(-1, f) for f in self.floor[first:last]]
-        self.floor[first:last] = [top] * (last - first)
-        for s in range(first, last):
-            self.remaining[s] -= self.p.sizes[i]
-        for j in self.p.overlaps[i]:
-            if self.offset[j] is None and self.min_offset[j] < top:
-                undo.append((j, self.min_offset[j]))
-                self.min_offset[j] = self._lift(j, top)
-        return undo
+        top = offset + p.sizes[i]
+        first, last = p.first[i], p.last[i]
+        self.remaining[first:last] -= p.sizes[i]
+        lowest[i] = self.capacity
+        undo = []
+        for j in p.overlaps[i]:
+            if self.offset[j] is None and min_offset[j] < top:
+                undo.append((j, min_offset[j]))
+                min_offset[j] = lowest[j] = self._lift(j, top)
+                first, last = min(first, p.first[j]), max(last, p.last[j])
+        return undo, first, last
 
     def _unplace(self, i: int, undo: list[tuple[int, int]]) -> None:
+        p = self.p
         self.offset[i] = None
-        first, last = self.p.first[i], self.p.last[i]
-        self.floor[first:last] = [f for j, f in undo if j < 0]
-        for s in range(first, last):
-            self.remaining[s] += self.p.sizes[i]
+        self.remaining[p.first[i] : p.last[i]] += p.sizes[i]
+        self.lowest[i] = self.min_offset[i]
         for j, old in undo:
-            if j >= 0:
-                self.min_offset[j] = old
+            self.min_offset[j] = self.lowest[j] = old
 
-    def _consistent(self, unplaced: list[int], lo: int, hi: int, last_offset: int) -> bool:
-        """Section inference: in each section, the unplaced buffers stack above its floor."""
-        lowest = [self.capacity] * self.p.sections
-        # Writing in decreasing min-offset order leaves each section with its lowest value.
-        for i in sorted(unplaced, key=lambda i: -self.min_offset[i]):
-            first, last = self.p.first[i], self.p.last[i]
-            lowest[first:last] = [self.min_offset[i]] * (last - first)
-        capacity = self.capacity
-        floor, remaining = self.floor, self.remaining
-        for s in range(lo, hi):
-            if remaining[s] and max(floor[s], last_offset, lowest[s]) + remaining[s] > capacity:
-                return False
-        return True
+    def _consistent(self, lo: int, hi: int) -> bool:
+        """Section inference over ``[lo, hi)``: each section's unplaced buffers, stacked from the
+        lowest offset any of them can take, end within capacity."""
+        if lo >= hi:
+            return True
+        remaining = self.remaining[lo:hi]
+        floor = (self.absent[lo:hi] + self.lowest).min(axis=1)
+        return not ((floor + remaining > self.capacity) & (remaining > 0)).any()
