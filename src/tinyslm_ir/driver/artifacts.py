@@ -58,6 +58,7 @@ class Manifest:
     compile_s: float
     format: int = FORMAT
     isa: str = "rv32imac"  # what the siracusa ELF was built for; spike runs it with this ISA
+    strict_l1: bool = False  # built with the L1-only check (older manifests: not strict)
 
     @property
     def binary(self) -> str:
@@ -80,4 +81,5 @@ class Manifest:
                           for t in data[k]) for k in ("inputs", "outputs")}
         return cls(data["target"], data["cores"], data["model"], tuple(data["onnx_inputs"]),
                    specs["inputs"], specs["outputs"], data["l1_peak"], data["l2_peak"],
-                   data["compile_s"], data["format"], data.get("isa", "rv32imac"))
+                   data["compile_s"], data["format"], data.get("isa", "rv32imac"),
+                   data.get("strict_l1", False))

@@ -33,6 +33,7 @@ from tinyslm_ir.dialects.graph import WeightOp
 from tinyslm_ir.dialects.lmem import buffer_bytes
 from tinyslm_ir.driver import artifacts as art
 from tinyslm_ir.driver.macs import layer_ops
+from tinyslm_ir.driver.strict import check_strict, strict_default
 from tinyslm_ir.frontend.input_shapes import Shapes
 from tinyslm_ir.frontend.onnx_importer import (
     ImportedModel,
@@ -66,6 +67,7 @@ class CompileOptions:
     input_types: Mapping[str, Attribute] | None = None
     input_shapes: Shapes | None = None  # static shapes for dynamic ONNX inputs
     weights_level: str | None = None  # L2 or WMEM; default: L2 unless they do not fit there
+    strict_l1: bool | None = None  # cores touch only L1 (PMP); default: exactly when tiled
 
 
 def _bytes_of(t: Attribute) -> int:
@@ -145,10 +147,11 @@ def uses_float(prog: CProgram) -> bool:
     return any(b.element in FLOAT_ELEMENTS for b in buffers)
 
 
-def build(target: str, directory: Path, cores: int, regions: int, isa: tuple[str, str]) -> Path:
+def build(target: str, directory: Path, cores: int, regions: int, isa: tuple[str, str],
+          strict_l1: bool = False) -> Path:
     """Build `network.c` + `weights.S` of `directory` for `target`; returns the binary.
     `regions` (the layer count) sizes the runtime's per-region cycle counters; `isa` is the
-    siracusa (march, mabi)."""
+    siracusa (march, mabi); `strict_l1` builds the siracusa ELF with the L1-only check."""
     sources = [directory / art.SOURCE, directory / art.WEIGHTS_ASM]
     if target == "host":
         from tinyslm_ir.targets.host.native import build_native
@@ -159,7 +162,7 @@ def build(target: str, directory: Path, cores: int, regions: int, isa: tuple[str
         from tinyslm_ir.targets.siracusa.toolchain import RUNTIME_DIR
 
         kernels = RUNTIME_DIR / "kernels"
-        config = BuildConfig(cores=cores, march=isa[0], mabi=isa[1],
+        config = BuildConfig(cores=cores, march=isa[0], mabi=isa[1], strict_l1=strict_l1,
                              defines=(("TSL_MAX_REGIONS", str(max(256, regions))),))
         binary = build_elf([*sources, *sorted(kernels.glob("*.c"))], config,
                            include_dirs=[kernels, directory])
@@ -210,6 +213,7 @@ def compile_imported(imported: ImportedModel, onnx_inputs: tuple[str, ...],
     progress(f"lowering to planned C kernels ({options.cores} cores, L2 budget {l2} B, "
              f"weights in {weights_level})")
     tiled = not host and options.l1 is not None
+    strict = strict_default(options.target, options.l1, options.strict_l1)
     budget = tile_budget(options.l1) if tiled else 0  # type: ignore[arg-type]
     if tiled:
         progress(f"tiling into {budget} B of L1 ({options.l1} B minus "
@@ -222,6 +226,8 @@ def compile_imported(imported: ImportedModel, onnx_inputs: tuple[str, ...],
             e.layer, e.kind, e.capacity, e.min_bytes, e.constraint,
             f"{e.breakdown}; L1 budget = --l1 {options.l1} B minus "
             f"{memory_map.L1_RESERVED_STRICT} B runtime reserve") from e
+    if strict:
+        check_strict(module)
     prog = read_program(module)
     l1 = memory_map.L1.size if options.l1 is None else options.l1
     if prog.peak("L1") > l1:
@@ -235,15 +241,15 @@ def compile_imported(imported: ImportedModel, onnx_inputs: tuple[str, ...],
     (directory / BLOB_NAME).write_bytes(weights.blob)
     (directory / art.LAYERS).write_text(json.dumps(layers_json(prog, ops), indent=1) + "\n")
     (directory / art.PLAN).write_text(json.dumps(plan_json(module, prog), indent=1) + "\n")
-    progress(f"building for {options.target}")
+    progress(f"building for {options.target}{' (strict L1)' if strict else ''}")
     isa = isa_for(uses_float(prog))
-    build(options.target, directory, options.cores, len(prog.layers), isa)
+    build(options.target, directory, options.cores, len(prog.layers), isa, strict)
     manifest = art.Manifest(
         target=options.target, cores=options.cores, model=source, onnx_inputs=onnx_inputs,
         inputs=tuple(map(_spec, prog.inputs, imported.input_names)),
         outputs=tuple(map(_spec, prog.outputs, imported.output_names)),
         l1_peak=prog.peak("L1"), l2_peak=prog.peak("L2"),
-        compile_s=round(time.perf_counter() - start, 3), isa=isa[0])
+        compile_s=round(time.perf_counter() - start, 3), isa=isa[0], strict_l1=strict)
     manifest.save(directory)
     progress(f"compiled in {manifest.compile_s:.2f} s -> {directory}")
     return manifest

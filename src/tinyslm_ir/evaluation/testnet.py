@@ -46,13 +46,13 @@ def _reference(folder: TestFolder, model: onnx.ModelProto,
 
 
 def _compiled(folder: TestFolder, model: onnx.ModelProto, types: dict, target: str,
-              l1: int | None, cores: int,
+              l1: int | None, cores: int, strict_l1: bool | None,
               progress: Callable[[str], None]) -> tuple[list[np.ndarray], dict[str, Any]]:
     from tinyslm_ir.driver.compile import CompileOptions, compile_model
     from tinyslm_ir.driver.run import run_compiled
 
     with tempfile.TemporaryDirectory(prefix="tsl-testnet-") as tmp:
-        options = CompileOptions(target, cores, l1=l1, input_types=types)
+        options = CompileOptions(target, cores, l1=l1, input_types=types, strict_l1=strict_l1)
         manifest = compile_model(model, tmp, options, progress)
         progress(f"running on {target}")
         outcome = run_compiled(tmp, folder.inputs)
@@ -61,7 +61,7 @@ def _compiled(folder: TestFolder, model: onnx.ModelProto, types: dict, target: s
 
 
 def run_test_net(path: str | Path, target: str = "reference", l1: int | None = None,
-                 cores: int = 8,
+                 cores: int = 8, strict_l1: bool | None = None,
                  progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     from tinyslm_ir.frontend.onnx_importer import input_types_from_arrays
 
@@ -73,7 +73,8 @@ def run_test_net(path: str | Path, target: str = "reference", l1: int | None = N
     if target == "reference":
         outputs, measured = _reference(folder, model, types)
     else:
-        outputs, measured = _compiled(folder, model, types, target, l1, cores, progress)
+        outputs, measured = _compiled(folder, model, types, target, l1, cores, strict_l1,
+                                       progress)
     cmp = compare_outputs(outputs, folder.expected)
     return {
         "test": str(folder.path),

@@ -26,14 +26,20 @@ def _compile(args: argparse.Namespace) -> int:
     types = parse_type_map(args.input_types) if args.input_types else None
     shapes = parse_shape_map(args.input_shapes) if args.input_shapes else None
     options = CompileOptions(args.target, args.cores, l1=args.l1, l2=args.l2, input_types=types,
-                             input_shapes=shapes)
+                             input_shapes=shapes, strict_l1=args.strict)
     manifest = compile_model(args.model, args.output, options, _progress(time.perf_counter()))
     for kind, specs in (("input", manifest.inputs), ("output", manifest.outputs)):
         for s in specs:
             print(f"{kind:6} {s.name:10} {s.dtype:7} {'x'.join(map(str, s.shape)) or 'scalar':>14}"
                   f"  ({s.onnx_name})")
+    strict = " (strict L1)" if manifest.strict_l1 else ""
     print(f"L2 peak {manifest.l2_peak} B, L1 peak {manifest.l1_peak} B; "
-          f"{manifest.target} binary in {args.output}/{manifest.binary}")
+          f"{manifest.target} binary{strict} in {args.output}/{manifest.binary}")
+    if args.plot:
+        from tinyslm_ir.driver.plan_plot import plot_plan
+
+        for png in plot_plan(args.output):
+            print(f"memory plan picture: {png}")
     return 0
 
 
@@ -76,7 +82,7 @@ def _test_net(args: argparse.Namespace) -> int:
     from tinyslm_ir.evaluation.testnet import run_test_net
 
     result = run_test_net(args.testdir, target=args.target, l1=args.l1, cores=args.cores,
-                          progress=_progress(time.perf_counter()))
+                          strict_l1=args.strict, progress=_progress(time.perf_counter()))
     if args.json:
         print(json.dumps(result))
     else:
@@ -114,6 +120,12 @@ def _cores(text: str) -> int:
     return n
 
 
+def _strict_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
+                   help="build strict-L1: cores may touch only L1, all other data moves by DMA "
+                        "(default: on exactly when tiled, i.e. with --l1 on siracusa)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tinyslm", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="element types of graph inputs, e.g. input=i8,x.9=ui8")
     c.add_argument("--input-shapes", default=None, metavar="NAME=DxD...,...",
                    help="static shapes of dynamic graph inputs, e.g. input_ids=1x16")
+    _strict_flag(c)
+    c.add_argument("--plot", action="store_true",
+                   help="draw the memory plan of each level as DIR/plan_<level>.png")
     c.add_argument("-o", "--output", required=True, type=Path, metavar="DIR")
     c.set_defaults(func=_compile)
 
@@ -146,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--target", choices=("reference", "host", "siracusa"), default="reference")
     t.add_argument("--cores", type=_cores, default=8, help="cluster cores to use (1-8)")
     t.add_argument("--l1", type=int, default=None, metavar="BYTES", help="L1 budget in bytes")
+    _strict_flag(t)
     t.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     t.set_defaults(func=_test_net)
 
