@@ -1,5 +1,8 @@
 """Tiled Siracusa code (`--l1`): every Deeploy folder must still match exactly when its layers
-run as `tile.loop`s on L1 tile buffers with double-buffered DMA; an L1 too small for the
+run as `tile.loop`s on L1 tile buffers with double-buffered DMA, at 64 KiB and at 16 KiB of L1
+(small tiles: split K with partial sums in L1, conv/pool halos with per-tile pads). Tiled
+builds are strict-L1 by default, and the driver refuses a strict build that left a layer on
+L2, so a match here also means every layer was tiled; an L1 too small for the
 runtime reserve plus a layer's smallest tiles is a one-line diagnostic naming the layer and
 its minimum, within seconds; and a debug build, whose PMP guards trap any read of a pending
 DMA destination, runs tiled folders to the same outputs (the waits are placed right)."""
@@ -23,6 +26,7 @@ pytestmark = pytest.mark.skipif(bool(_MISSING), reason=f"RISC-V toolchain absent
                                 f"{', '.join(_MISSING)} (run scripts/install-toolchain.sh)")
 
 L1 = 65536
+L1_SMALL = 16384
 MICRO_LLAMA8 = DEEPLOY_TESTS / "Models" / "microLlama" / "INT8" / "microLlama8"
 DEBUG_FOLDERS = ("Kernels/Integer/MatMul/Regular", "Kernels/Integer/Add/Large",
                  "Kernels/Integer/Softmax/Large")
@@ -33,11 +37,23 @@ def tiled_results(request: pytest.FixtureRequest) -> dict:
     return run_folders(selected_folders(request, "folder"), "siracusa", l1=L1)
 
 
+@pytest.fixture(scope="module")
+def small_l1_results(request: pytest.FixtureRequest) -> dict:
+    return run_folders(selected_folders(request, "small_folder"), "siracusa", l1=L1_SMALL)
+
+
 @pytest.mark.parametrize("folder", deeploy_params())
 def test_deeploy_folder_matches_tiled(folder: Path, tiled_results: dict):
     result = tiled_results[folder]
     check(result)
     assert result["l1_peak"] <= L1
+
+
+@pytest.mark.parametrize("small_folder", deeploy_params())
+def test_deeploy_folder_matches_tiled_in_16k(small_folder: Path, small_l1_results: dict):
+    result = small_l1_results[small_folder]
+    check(result)
+    assert result["l1_peak"] <= L1_SMALL
 
 
 def test_infeasible_l1_is_a_diagnostic_naming_the_layer(tmp_path: Path):

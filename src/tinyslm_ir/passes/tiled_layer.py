@@ -7,10 +7,12 @@ The tiling (tile sizes, and the L1 offset of every tile buffer) comes from
 1. wait for the tile's inputs (issued one step earlier);
 2. issue the next tile's input DMAs into the other copy of each double-buffered input, so
    they run while this tile computes (an input whose slice does not change is not reloaded);
-3. wait until the output copy this tile writes has drained (its write-back two tiles ago);
+3. on the first K tile of an output tile, wait until the output copy it writes has drained
+   (its write-back two output tiles ago);
 4. compute: the catalogue's kernel calls for a graph op *of this tile's shape* (edge tiles
    get their own parameters), on the L1 tile buffers;
-5. issue the output tile's write-back; a single-copy input is reloaded only now.
+5. after the last K tile, issue the output tile's write-back; a single-copy input is reloaded
+   only now.
 
 Waits are emitted only when they cover a transfer not yet waited for (the queue is in order,
 so one wait covers every earlier transfer), and the layer ends by waiting for everything, so
@@ -20,9 +22,17 @@ A slice of an N-D tensor becomes 2-D DMAs: the innermost partial axis with the f
 inside it is one row, the axis outside that the rows, and every index of the axes further
 out one transfer. The L1 side is the dense slice.
 
-Reduction dims are kept whole for now: partial sums across K tiles need an accumulating
-kernel variant (TODO: the issue's int32 accumulator in L1), so a layer whose reduction does
-not fit is reported by the tiler like any other infeasible layer.
+A split reduction (the K of an integer GEMM/MatMul) keeps the output tile in L1 across its K
+tiles: the first K tile writes it (beta = 0, or the bias), the later ones accumulate into it
+(C = the output tile, beta = 1: `accumulating_gemm`), and it is written back after the last;
+a dense conv splits its input channels the same way (`accumulating_conv`). Integer sums wrap
+modulo 2^32, so any order gives the untiled result exactly. Reductions stay whole where that
+does not hold: float GEMMs and convs (a different summation order changes the rounding; kept
+whole, results stay bit-identical) and outputs narrower than the int32 partial sums.
+
+Ops whose tiles see a shifted index space get per-tile properties (`local` geometry): conv and
+pool tiles get the pads of their border (interior tiles none; the input slice carries the
+halo), slices their re-based starts, pads the part of the padding that falls in the tile.
 """
 
 from __future__ import annotations
@@ -32,23 +42,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from math import prod
 
-from xdsl.dialects.builtin import IntegerAttr, MemRefType, TensorType, i64
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.dialects.builtin import IntegerAttr, IntegerType, MemRefType, TensorType, i64
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from tinyslm_ir.analysis.tiling.constraints import Operand, OpTiling
 from tinyslm_ir.analysis.tiling.from_graph import NoTilingDescription, describe
+from tinyslm_ir.analysis.tiling.local import clipped, local_start
 from tinyslm_ir.analysis.tiling.solver import Tiler, TilingSolution
 from tinyslm_ir.analysis.tiling.tiles import Range, Tile, iter_tiles
 from tinyslm_ir.dialects import dma, lmem, tile
 from tinyslm_ir.dialects import graph as g
 from tinyslm_ir.kernels.catalog import KernelCall, NoKernelError, kernel_calls
+from tinyslm_ir.kernels.lowerings.contraction import accumulating_gemm
+from tinyslm_ir.kernels.lowerings.conv_pool import accumulating_conv
 
 TILE_LEVEL = "L1"
-UNTILED_OPS = (g.ConvOp, g.PoolOp, g.SliceOp)
-"""Described ops whose tiles need per-tile properties (pads, slice starts): TODO."""
-KEEP_REDUCTION_WHOLE = "the tiled code generator does not split reductions yet"
 
 Slice = tuple[Range, ...]
+Props = tuple[tuple[str, tuple[int, ...]], ...]
+"""Per-tile property overrides of the probe op, as (name, ints), sorted."""
+CallKey = tuple[tuple[Slice, ...], Props, bool]
+"""What a tile's calls depend on: its operand shapes, its properties, whether it starts its
+reduction (a later K tile accumulates)."""
 CallBuilder = Callable[[KernelCall, list[SSAValue], str], lmem.CallOp]
 
 
@@ -59,15 +74,14 @@ class NotTileable(Exception):
 @dataclass(frozen=True)
 class TiledPlan:
     """Everything decided before any IR is built, so a layer that cannot be tiled leaves
-    no trace: the description, the solution, the tiles and each distinct tile's calls."""
+    no trace: the description, the solution, the tiles, each tile's call key and the calls
+    of each distinct key."""
 
     desc: OpTiling
     solution: TilingSolution
     tiles: list[Tile]
-    calls: dict[tuple[Slice, ...], list[KernelCall]]
-
-    def key(self, t: Tile) -> tuple[Slice, ...]:
-        return tuple(_shape_key(t.slices[o.name]) for o in self.desc.operands)
+    keys: list[CallKey]
+    calls: dict[CallKey, list[KernelCall]]
 
 
 def _shape_key(s: Slice) -> Slice:
@@ -79,20 +93,33 @@ def _tensor_shape(v: SSAValue) -> tuple[int, ...]:
     return tuple(v.type.get_shape())
 
 
-def plan_layer(op: Operation, layer: str, tiler: Tiler) -> TiledPlan:
-    """Solve `op`'s tiling and the kernel calls of each distinct tile shape.
+def _split_reductions(op: Operation, desc: OpTiling) -> OpTiling:
+    """``desc`` with its reduction dims fixed unless the tile's kernel can accumulate them
+    exactly in the output tile (see the module docstring)."""
+    out = op.results[0].type
+    assert isinstance(out, TensorType)
+    why = None
+    if not isinstance(out.get_element_type(), IntegerType):
+        why = "a float reduction stays whole: another summation order changes the rounding"
+    elif desc.outputs[0].elem_bytes < desc.acc_bytes:
+        why = "an output narrower than the int32 partial sums keeps its reduction whole"
+    if why is None:
+        return desc
+    return replace(desc, dims=tuple(replace(d, fixed=why) if d.reduction else d
+                                    for d in desc.dims))
 
-    Raises `NotTileable` when the op has no description, no per-tile kernel, or operands the
-    description does not map one to one; `TilingInfeasibleError` propagates."""
-    if isinstance(op, UNTILED_OPS):
-        raise NotTileable(f"{op.name}: per-tile halos, pads and slice starts are not "
-                          "generated yet")
+
+def plan_layer(op: Operation, layer: str, tiler: Tiler) -> TiledPlan:
+    """Solve `op`'s tiling and the kernel calls of each distinct tile.
+
+    Raises `NotTileable` when the op has no description, no per-tile kernel, operands the
+    description does not map one to one, or a tile with an empty input (a pad tile wholly in
+    the padding); `TilingInfeasibleError` propagates."""
     try:
         desc = describe(op)
     except NoTilingDescription as e:
         raise NotTileable(str(e)) from e
-    desc = replace(desc, layer=layer, dims=tuple(
-        replace(d, fixed=KEEP_REDUCTION_WHOLE) if d.reduction else d for d in desc.dims))
+    desc = _split_reductions(op, replace(desc, layer=layer))
     values = [*op.operands, *op.results]
     if len(desc.inputs) != len(op.operands) or len(desc.outputs) != len(op.results):
         raise NotTileable(f"{op.name}: the description does not map its operands one to one")
@@ -102,30 +129,80 @@ def plan_layer(op: Operation, layer: str, tiler: Tiler) -> TiledPlan:
                               "description")
     solution = tiler.solve(desc)
     tiles = list(iter_tiles(desc, solution.tile_sizes))
-    plan = TiledPlan(desc, solution, tiles, {})
+    keys: list[CallKey] = []
+    calls: dict[CallKey, list[KernelCall]] = {}
     for t in tiles:
-        key = plan.key(t)
-        if key not in plan.calls:
-            plan.calls[key] = _tile_calls(op, desc, values, key)
-    return plan
+        if any(hi <= lo for o in desc.inputs for lo, hi in t.slices[o.name]):
+            raise NotTileable(f"{op.name}: a tile reads nothing of an input")
+        shapes = tuple(_shape_key(t.slices[o.name]) for o in desc.operands)
+        key = (shapes, tile_properties(op, desc, t), t.first)
+        keys.append(key)
+        if key not in calls:
+            calls[key] = _tile_calls(op, desc, values, key)
+    return TiledPlan(desc, solution, tiles, keys, calls)
+
+
+def tile_properties(op: Operation, desc: OpTiling, t: Tile) -> Props:
+    """The properties of `op` that change per tile (see the module docstring)."""
+    x = desc.operands[0]
+    ranges = [t.ranges[a.dim] if a.dim else (0, a.extent) for a in x.axes]
+    props: dict[str, tuple[int, ...]] = {}
+    if isinstance(op, g.ConvOp | g.PoolOp):
+        orig = g.get_ints(op.properties, "pads")
+        spatial = (2, 3) if len(orig) == 4 else (3,)
+        ends = orig[len(spatial):]
+        pads = [0] * len(orig)
+        for j, i in enumerate(spatial):
+            a, (lo, hi) = x.axes[i], t.slices[x.name][i]
+            pads[j] = clipped(a, ranges[i][0], ranges[i][1] - ranges[i][0])[0]
+            # What an average counts at the end: the tensor plus its end padding, re-based.
+            pads[j + len(spatial)] = ends[j] + a.extent - hi
+        props["pads"] = tuple(pads)
+        if isinstance(op, g.ConvOp) and x.axes[1].dim == "m":  # depthwise: a group per channel
+            props["group"] = (t.ranges["m"][1] - t.ranges["m"][0],)
+    elif isinstance(op, g.SliceOp):
+        starts, ends = g.get_ints(op.properties, "starts"), g.get_ints(op.properties, "ends")
+        new_starts, new_ends = list(starts), list(ends)
+        for i, a in enumerate(x.axes):
+            if a.dim is not None:
+                lo, hi = t.slices[x.name][i]
+                new_starts[i], new_ends[i] = local_start(a, ranges[i][0]), hi - lo
+        props["starts"], props["ends"] = tuple(new_starts), tuple(new_ends)
+    elif isinstance(op, g.PadOp):
+        sides = [clipped(a, r[0], r[1] - r[0]) for a, r in zip(x.axes, ranges, strict=True)]
+        props["pads"] = (*(b for b, _ in sides), *(e for _, e in sides))
+    return tuple(sorted(props.items()))
+
+
+def _prop_attr(op: Operation, name: str, ints: tuple[int, ...]) -> Attribute:
+    return g.int_prop(ints[0]) if isinstance(op.properties[name], IntegerAttr) \
+        else g.ints_prop(ints)
 
 
 def _tile_calls(op: Operation, desc: OpTiling, values: list[SSAValue],
-                key: tuple[Slice, ...]) -> list[KernelCall]:
-    """The catalogue's calls for a copy of `op` whose operands have the tile's shapes."""
+                key: CallKey) -> list[KernelCall]:
+    """The catalogue's calls for a copy of `op` whose operands have the tile's shapes and
+    properties; accumulating calls for a K tile after the first."""
+    shapes, props, first = key
     types = []
-    for o, v, s in zip(desc.operands, values, key, strict=True):
+    for v, s in zip(values, shapes, strict=True):
         assert isinstance(v.type, TensorType)
         shape = [hi for _, hi in s]
-        whole = list(o.shape) == shape
+        if len(shape) == len(_tensor_shape(v)) + 1:  # a 1-D window described as 2-D, H = 1
+            del shape[2]
+        whole = list(_tensor_shape(v)) == shape
         types.append(v.type if whole else TensorType(v.type.get_element_type(), shape))
     n_in = len(op.operands)
     block = Block(arg_types=types[:n_in])
+    properties = {**op.properties, **{n: _prop_attr(op, n, v) for n, v in props}}
     probe = type(op).create(operands=list(block.args), result_types=types[n_in:],
-                            properties=dict(op.properties), attributes=dict(op.attributes))
+                            properties=properties, attributes=dict(op.attributes))
     try:
         calls = kernel_calls(probe)
-    except NoKernelError as e:
+        if not first:
+            accumulate = accumulating_conv if isinstance(op, g.ConvOp) else accumulating_gemm
+            calls = [a for c in calls for a in accumulate(c)]
+    except (NoKernelError, ValueError) as e:
         raise NotTileable(str(e)) from e
     finally:
         probe.erase(safe_erase=False)
@@ -227,27 +304,31 @@ class _Emitter:
                             deferred.append(o)
             outputs = []
             for o in outs:
+                # An output tile lives from its first K tile to its last: a new copy (once
+                # its previous write-back has drained) only when a reduction starts.
                 copies = self.l1[o.name]
-                c = self.loads[o.name] % len(copies)
-                self.loads[o.name] += 1
-                if (o.name, c) in self.drained:
+                if t.first:
+                    self.loads[o.name] += 1
+                c = (self.loads[o.name] - 1) % len(copies)
+                if t.first and (o.name, c) in self.drained:
                     self.wait(self.drained[o.name, c])
                 outputs.append((o, copies[c], c))
             bufs = {**using, **{o.name: b for o, b, _ in outputs}}
-            self.compute(t, bufs)
+            self.compute(i, bufs)
             for o, b, c in outputs:
-                self.drained[o.name, c] = self.copy(
-                    self.l2[o.name], b, o, t.slices[o.name], into_l1=False)
+                if t.last:
+                    self.drained[o.name, c] = self.copy(
+                        self.l2[o.name], b, o, t.slices[o.name], into_l1=False)
             pending += [self.load(o, tiles[i + 1]) for o in deferred]
         if self.tokens:
             self.wait(len(self.tokens) - 1)
         return self.body
 
-    def compute(self, t: Tile, bufs: dict[str, SSAValue]) -> None:
+    def compute(self, i: int, bufs: dict[str, SSAValue]) -> None:
         desc = self.plan.desc
         ins = [bufs[o.name] for o in desc.inputs]
         outs = [bufs[o.name] for o in desc.outputs]
-        for call in self.plan.calls[self.plan.key(t)]:
+        for call in self.plan.calls[self.plan.keys[i]]:
             args = [ins[a.index] if a.kind == "in" else outs[a.index] if a.kind == "out"
                     else self.null() for a in call.args]
             self.body.add_op(self.make_call(call, args, self.layer))

@@ -10,6 +10,7 @@ import pytest
 from tinyslm_ir.analysis.tiling import constraints as c
 from tinyslm_ir.analysis.tiling.cost import evaluate
 from tinyslm_ir.analysis.tiling.errors import TilingInfeasibleError
+from tinyslm_ir.analysis.tiling.local import clipped
 from tinyslm_ir.analysis.tiling.solver import Tiler, candidate_sizes, pareto_front, solve_tiling
 from tinyslm_ir.analysis.tiling.tiles import iter_tiles
 
@@ -152,10 +153,34 @@ def test_graph_ops_beyond_microllama_are_described() -> None:
                                        "steps": g.ints_prop([1, 2, -1])}),
         g.GatherOp.from_operands([fl, idx], {"axis": g.int_prop(1)}),
         g.TransposeOp.from_operands([x], {"perm": g.ints_prop([0, 2, 3, 1])}),
+        g.PadOp.from_operands([fl], {"pads": g.ints_prop([0, 1, 2, 0, 1, -1]),
+                                     "value": g.float_prop(0.0)}),
+        g.ReduceMeanOp.from_operands([fl], {"axes": g.ints_prop([1]),
+                                            "keepdims": g.bool_prop(True)}),
     ]
     kinds = []
     for op in ops:
         desc = describe(op)
         kinds.append(desc.kind)
         assert solve_tiling(desc, 2048).peak <= 2048
-    assert kinds == ["conv", "maxpool", "gemm", "softmax", "slice", "gather", "transpose"]
+    assert kinds == ["conv", "maxpool", "gemm", "softmax", "slice", "gather", "transpose", "pad",
+                     "reduce_mean"]
+
+
+def test_reduce_tiles_kept_axes_and_reads_reduced_ones_whole() -> None:
+    desc = c.reduce("reduce_sum", (4, 16, 8), (1,), False, 1, 4)
+    assert [d.name for d in desc.dims] == ["d0", "d2"]
+    x, out = desc.operands
+    assert [a.dim for a in x.axes] == ["d0", None, "d2"] and out.shape == (4, 8)
+    for t in iter_tiles(desc, {"d0": 1, "d2": 4}):
+        assert t.slices["x"][1] == (0, 16)
+
+
+def test_pad_tiles_take_their_share_of_the_padding() -> None:
+    """Output [0, 12) of a 2 + 8 + 2 pad in tiles of 4: the border tiles keep 2 rows of
+    padding (begin, then end), the middle one none; every input row is read once."""
+    desc = c.pad((8,), (2,), (2,), 1)
+    axis = desc.operands[0].axes[0]
+    tiles = list(iter_tiles(desc, {"d0": 4}))
+    assert [t.slices["x"][0] for t in tiles] == [(0, 2), (2, 6), (6, 8)]
+    assert [clipped(axis, start, 4) for start in (0, 4, 8)] == [(2, 0), (0, 0), (0, 2)]

@@ -18,6 +18,7 @@ from tinyslm_ir.analysis.planners.driver import DEFAULT_ALIGNMENT
 from tinyslm_ir.analysis.tiling.constraints import OpTiling, Window
 from tinyslm_ir.analysis.tiling.cost import evaluate
 from tinyslm_ir.analysis.tiling.errors import TilingInfeasibleError
+from tinyslm_ir.analysis.tiling.local import clipped
 from tinyslm_ir.analysis.tiling.solver import pareto_front, solve_tiling
 from tinyslm_ir.analysis.tiling.tiles import iter_tiles
 
@@ -137,3 +138,66 @@ def test_conv_input_tiles_hold_their_halo(conv_window: tuple[OpTiling, Window],
                     idx = o * w.strides[i] - w.pads[i] + tap * w.dilations[i]
                     if 0 <= idx < extent[2 + i]:
                         assert lo <= idx < hi
+
+
+@settings(max_examples=80, deadline=None)
+@given(gemm(), st.data())
+def test_k_tiles_of_an_output_tile_run_once_in_order_between_first_and_last(
+        desc: OpTiling, data: st.DataObject) -> None:
+    """With K split (any legal K tile), each output tile's K tiles follow each other: K
+    starts at 0 on the one flagged first, ends at the extent on the one flagged last, and
+    every K index is visited exactly once per output tile (the accumulation order the tiled
+    code generator relies on: write on first, accumulate, write back after last)."""
+    sizes = {d.name: data.draw(st.sampled_from([t for t in range(1, d.extent + 1)
+                                                if d.legal(t)]), label=d.name)
+             for d in desc.dims}
+    k = desc.dim("k")
+    current: tuple | None = None
+    seen: set[tuple] = set()
+    covered = np.zeros(k.extent, dtype=np.int32)
+    for tile in iter_tiles(desc, sizes):
+        out = tuple(r for n, r in sorted(tile.ranges.items()) if n != "k")
+        lo, hi = tile.ranges["k"]
+        assert tile.first == (lo == 0)
+        assert tile.last == (hi == k.extent)
+        if tile.first:
+            assert current is None and out not in seen
+            current, covered[:] = out, 0
+            seen.add(out)
+        assert out == current
+        covered[lo:hi] += 1
+        if tile.last:
+            assert (covered == 1).all()
+            current = None
+    assert current is None
+
+
+@settings(max_examples=80, deadline=None)
+@given(conv(), st.data())
+def test_tile_local_pads_compute_the_tile_of_the_conv(conv_window: tuple[OpTiling, Window],
+                                                      data: st.DataObject) -> None:
+    """A conv computed on a tile's input slice with the tile's own pads (`clipped`: border
+    tiles keep the border padding, interior ones none) gives that tile of the whole conv."""
+    desc, w = conv_window
+    sizes = {d.name: data.draw(st.sampled_from([t for t in range(1, d.extent + 1)
+                                                if d.legal(t)]), label=d.name)
+             for d in desc.dims}
+    x = desc.operands[0]
+    rng = np.random.default_rng(0)
+    image = rng.integers(-5, 5, x.shape[2:])
+
+    def conv_rows(img: np.ndarray, pads: tuple[int, int], out: tuple[int, int]) -> np.ndarray:
+        res = np.zeros(out, dtype=np.int64)
+        for o in np.ndindex(*out):
+            for tap in np.ndindex(*w.kernel):
+                idx = [o[i] * w.strides[i] - pads[i] + tap[i] * w.dilations[i] for i in (0, 1)]
+                if all(0 <= idx[i] < img.shape[i] for i in (0, 1)):
+                    res[o] += img[tuple(idx)] * (1 + tap[0] * 3 + tap[1])
+        return res
+
+    whole = conv_rows(image, w.pads, desc.operands[-1].shape[2:])
+    for tile in iter_tiles(desc, sizes):
+        (r0, r1), (c0, c1) = tile.ranges["oh"], tile.ranges["ow"]
+        pads = (clipped(x.axes[2], r0, r1 - r0)[0], clipped(x.axes[3], c0, c1 - c0)[0])
+        part = image[tuple(slice(*r) for r in tile.slices["x"][2:])]
+        assert (conv_rows(part, pads, (r1 - r0, c1 - c0)) == whole[r0:r1, c0:c1]).all()

@@ -105,5 +105,21 @@ def movement(draw: st.DrawFn) -> c.OpTiling:
     return c.slice_(x, starts, steps, out, 1)
 
 
+@st.composite
+def pad(draw: st.DrawFn) -> c.OpTiling:
+    """A constant pad; negative pads crop, but never the whole axis."""
+    x = draw(st.lists(extents, min_size=1, max_size=3))
+    begins = [draw(st.integers(-((e - 1) // 2), 3)) for e in x]
+    ends = [draw(st.integers(-((e - 1) // 2), 3)) for e in x]
+    return c.pad(x, begins, ends, 1)
+
+
+@st.composite
+def reduce(draw: st.DrawFn) -> c.OpTiling:
+    x = draw(st.lists(extents, min_size=1, max_size=3))
+    axes = draw(st.lists(st.integers(0, len(x) - 1), max_size=len(x), unique=True))
+    return c.reduce("reduce_sum", x, axes, draw(st.booleans()), 1, 4)
+
+
 descriptions = st.one_of(elementwise(), rows(), gemm(), conv().map(lambda cw: cw[0]), pool(),
-                         movement())
+                         movement(), pad(), reduce())

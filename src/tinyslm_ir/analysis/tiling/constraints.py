@@ -65,7 +65,8 @@ class Axis:
             return 0, self.extent
         lo = self.offset + self.stride * start
         hi = self.offset + self.stride * (start + size - 1) + self.window
-        return max(lo, 0), min(hi, self.extent)
+        lo = min(max(lo, 0), self.extent)
+        return lo, max(min(hi, self.extent), lo)
 
     def max_span(self, size: int) -> int:
         """An upper bound on the extent read for any tile of ``size`` iterations."""
@@ -309,16 +310,18 @@ def transpose(x: Sequence[int], perm: Sequence[int], elem_bytes: int) -> OpTilin
 
 
 def concat(inputs: Sequence[Sequence[int]], axis: int, elem_bytes: int) -> OpTiling:
-    """A concat, tiled along the dims before the concat axis (which stays whole, with
-    everything inside it: each input tile is then one contiguous run per outer index)."""
+    """A concat, tiled along every dim but the concat axis, which stays whole (a tile holds
+    its part of every input, so no tile straddles two inputs unevenly). Splitting only the
+    dims before the axis keeps each input tile one contiguous run per outer index; splitting
+    inner ones costs strided DMA rows, which the cost model charges."""
     rank = len(inputs[0])
     axis %= rank
     out = list(inputs[0])
     out[axis] = sum(s[axis] for s in inputs)
-    why = "a concat keeps its axis and the axes inside it whole"
-    dims = tuple(Dim(f"d{i}", e, fixed=why if i >= axis else None) for i, e in enumerate(out))
+    why = "a concat keeps its axis whole"
+    dims = tuple(Dim(f"d{i}", e, fixed=why if i == axis else None) for i, e in enumerate(out))
     ops = [
-        Operand(f"in{k}", tuple(Axis(e, d.name if i < axis else None)
+        Operand(f"in{k}", tuple(Axis(e, d.name if i != axis else None)
                                 for i, (e, d) in enumerate(zip(s, dims, strict=True))),
                 elem_bytes)
         for k, s in enumerate(inputs)
@@ -354,3 +357,32 @@ def gather(data: Sequence[int], indices: Sequence[int], axis: int, elem_bytes: i
     ops = (Operand("data", data_axes, elem_bytes), Operand("indices", idx_axes, index_bytes),
            Operand("out", tuple(Axis(d.extent, d.name) for d in dims), elem_bytes, True))
     return OpTiling("gather", dims, ops, "move")
+
+
+def pad(x: Sequence[int], begins: Sequence[int], ends: Sequence[int],
+        elem_bytes: int) -> OpTiling:
+    """A constant pad (negative pads crop): output index i reads input index i - begin, so
+    an output tile reads the input rows it overlaps and pads the rest itself."""
+    out = [e + b + f for e, b, f in zip(x, begins, ends, strict=True)]
+    dims = tuple(Dim(f"d{i}", e) for i, e in enumerate(out))
+    x_axes = tuple(Axis(e, f"d{i}", offset=-b) for i, (e, b) in enumerate(zip(x, begins,
+                                                                               strict=True)))
+    ops = (Operand("x", x_axes, elem_bytes),
+           Operand("out", tuple(Axis(d.extent, d.name) for d in dims), elem_bytes, True))
+    return OpTiling("pad", dims, ops, "move")
+
+
+def reduce(kind: str, x: Sequence[int], axes: Sequence[int], keepdims: bool, x_bytes: int,
+           out_bytes: int) -> OpTiling:
+    """A reduction over ``axes`` (all when empty): the kept axes are the (parallel)
+    iteration space and the reduced ones are read whole by every tile, so each output element
+    is finished in one tile (a mean's rounding needs the whole sum, and no partial-sum kernel
+    is needed)."""
+    reduced = {a % len(x) for a in axes} if axes else set(range(len(x)))
+    dims = tuple(Dim(f"d{i}", e) for i, e in enumerate(x) if i not in reduced)
+    x_axes = tuple(Axis(e) if i in reduced else Axis(e, f"d{i}") for i, e in enumerate(x))
+    out_axes = tuple(Axis(1) if i in reduced else Axis(e, f"d{i}") for i, e in enumerate(x)
+                     if keepdims or i not in reduced)
+    ops = (Operand("x", x_axes, x_bytes), Operand("out", out_axes, out_bytes, True))
+    work = prod(x[i] for i in reduced)
+    return OpTiling(kind, dims or (Dim("d", 1),), ops, "eltwise", work_per_point=work)

@@ -132,6 +132,14 @@ def describe(op: Operation) -> c.OpTiling:
     if isinstance(op, g.SliceOp):
         return c.slice_(_shape(op.operands[0]), g.get_ints(op.properties, "starts"),
                         g.get_ints(op.properties, "steps"), out, ob)
+    if isinstance(op, g.PadOp):
+        x = _shape(op.operands[0])
+        pads = g.get_ints(op.properties, "pads")
+        return c.pad(x, pads[:len(x)], pads[len(x):], ob)
+    if isinstance(op, g.ReduceOp):
+        return c.reduce(op.name.removeprefix("graph."), _shape(op.operands[0]),
+                        g.get_ints(op.properties, "axes"),
+                        g.get_bool(op.properties, "keepdims"), _bytes(op.operands[0]), ob)
     if isinstance(op, g.GatherOp):
         return c.gather(_shape(op.operands[0]), _shape(op.operands[1]),
                         g.get_int(op.properties, "axis"), ob, _bytes(op.operands[1]))

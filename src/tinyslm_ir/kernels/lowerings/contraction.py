@@ -6,6 +6,9 @@ and broadcast batch dimensions need no copies: the lowering only computes the st
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
+
 from xdsl.ir import Operation
 
 from tinyslm_ir.dialects import graph as g
@@ -93,3 +96,29 @@ def lower_gemm(op: Operation) -> list[KernelCall]:
                       a_mk=(1, m) if trans_a else (k, 1), b_kn=(1, k) if trans_b else (n, 1),
                       c=c, alpha=g.get_float(props, "alpha", 1.0),
                       beta=g.get_float(props, "beta", 1.0))]
+
+
+def accumulating_gemm(call: KernelCall) -> list[KernelCall]:
+    """Calls that add the product of ``call`` (a tsl_gemm) to what its output holds.
+
+    A split reduction runs these on every K tile after the first: C is the output itself with
+    beta = 1, so integer partial sums accumulate in place in the L1 output tile (exact in any
+    order, being modulo 2^32). C is an unbatched (M, N) view, hence one call per batch index,
+    with A, B and the output advanced to that batch.
+    """
+    if not call.callee.startswith("tsl_gemm__"):
+        raise ValueError(f"{call.callee} has no accumulating form")
+    a, b, _, out = call.args
+    _, batch, bsa, bsb, m, n, k, sam, sak, sbk, sbn, _, _, alpha, _ = call.params
+    r = out.code
+    calls = []
+    for i, idx in enumerate(itertools.product(*(range(e) for e in batch))):  # type: ignore
+        da = sum(j * s for j, s in zip(idx, bsa, strict=True))  # type: ignore[arg-type]
+        db = sum(j * s for j, s in zip(idx, bsb, strict=True))  # type: ignore[arg-type]
+        o = replace(out, offset=out.offset + i * m * n)  # type: ignore[operator]
+        args = [replace(a, offset=a.offset + da), replace(b, offset=b.offset + db), o, o]
+        calls.append(kcall("gemm", [a.code, b.code, r, r], args,
+                           [(1, I32), ((1,), ARR), ((0,), ARR), ((0,), ARR), (m, I32), (n, I32),
+                            (k, I32), (sam, I32), (sak, I32), (sbk, I32), (sbn, I32), (n, I32),
+                            (1, I32), (alpha, scalar_type(r)), (_scalar(1, r), scalar_type(r))]))
+    return calls

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 from xdsl.ir import Operation
 
@@ -57,8 +58,16 @@ def lower_conv(op: Operation) -> list[KernelCall]:
     tb = code(op, op.operands[2].type) if has_bias else r
     args = [arg_in(0, tx), arg_in(1, tw), arg_in(2, tb) if has_bias else NULL, arg_out(0, r)]
     ints = [n, c, h, wd, m, k[0], k[1], oh, ow, s[0], s[1], p[0], p[1], d[0], d[1],
-            g.get_int(op.properties, "group")]
+            g.get_int(op.properties, "group"), 0]
     return [kcall("conv2d", [tx, tw, tb, r], args, [(v, I32) for v in ints])]
+
+
+def accumulating_conv(call: KernelCall) -> list[KernelCall]:
+    """``call`` (a tsl_conv2d) adding its sums to what its output holds (the bias is not
+    added again): the input-channel tiles after the first of a tiled conv run this."""
+    if not call.callee.startswith("tsl_conv2d__"):
+        raise ValueError(f"{call.callee} has no accumulating form")
+    return [replace(call, params=(*call.params[:-1], 1))]
 
 
 def _pool_geometry(op: Operation) -> tuple[list[int], list]:

@@ -12,14 +12,16 @@
 #include "tsl_k_gemm.h"
 
 /* tsl_conv2d__<tx>_<tw>_<tb>_<tr>(x, w, bias, out, N, C, H, W, M, KH, KW, OH, OW, sh, sw,
- *                                 ph, pw, dh, dw, group); bias may be null. The interior of a
- * row (every tap inside the input) computes 4 outputs per iteration, reusing each weight. */
+ *                                 ph, pw, dh, dw, group, accumulate); bias may be null. The
+ * interior of a row (every tap inside the input) computes 4 outputs per iteration, reusing
+ * each weight. With `accumulate`, each output starts from its current value instead of the
+ * bias: a tiled conv whose input channels are split adds each channel tile's partial sums. */
 #define TSL_DEFINE_CONV2D(tx, tw, tb, tr)                                                      \
   static void tsl_conv2d__##tx##_##tw##_##tb##_##tr(                                           \
       const tsl_t_##tx *x, const tsl_t_##tw *w, const tsl_t_##tb *bias, tsl_t_##tr *out,       \
       int32_t N, int32_t C, int32_t H, int32_t W, int32_t M, int32_t KH, int32_t KW,          \
       int32_t OH, int32_t OW, int32_t sh, int32_t sw, int32_t ph, int32_t pw, int32_t dh,     \
-      int32_t dw, int32_t group) {                                                             \
+      int32_t dw, int32_t group, int32_t accumulate) {                                         \
     int32_t lo, hi;                                                                            \
     tsl_split(N * M * OH, 1, &lo, &hi);                                                        \
     const int32_t cg = C / group, mg = M / group;                                              \
@@ -39,6 +41,10 @@
       int32_t ow = ow_a;                                                                       \
       for (; ow + 4 <= ow_b; ow += 4) {                                                        \
         tsl_acc_##tr a0 = b0, a1 = b0, a2 = b0, a3 = b0;                                       \
+        if (accumulate) {                                                                      \
+          a0 = (tsl_acc_##tr)orow[ow]; a1 = (tsl_acc_##tr)orow[ow + 1];                        \
+          a2 = (tsl_acc_##tr)orow[ow + 2]; a3 = (tsl_acc_##tr)orow[ow + 3];                    \
+        }                                                                                      \
         for (int32_t c = 0; c < cg; c++)                                                       \
           for (int32_t kh = kh_a; kh < kh_b; kh++) {                                           \
             const tsl_t_##tx *xr = xg + (c * H + ih0 + kh * dh) * W + ow * sw - pw;            \
@@ -61,7 +67,7 @@
         int32_t iw0 = o * sw - pw, kw_a = 0, kw_b = KW;                                        \
         while (kw_a < KW && iw0 + kw_a * dw < 0) kw_a++;                                       \
         while (kw_b > kw_a && iw0 + (kw_b - 1) * dw >= W) kw_b--;                              \
-        tsl_acc_##tr acc = b0;                                                                 \
+        tsl_acc_##tr acc = accumulate ? (tsl_acc_##tr)orow[o] : b0;                            \
         for (int32_t c = 0; c < cg; c++)                                                       \
           for (int32_t kh = kh_a; kh < kh_b; kh++) {                                           \
             const tsl_t_##tx *xr = xg + (c * H + ih0 + kh * dh) * W + iw0;                     \
