@@ -3,9 +3,8 @@
  * charges. So every byte a kernel uses has been paid for.
  *
  * Mechanism: the MPRV/MPP=U trick of the debug guards (pmp.c), from main's entry (and a
- * worker's boot) to exit. This spike enforces PMP entries 0..3 only (entries 4..15 and NAPOT
- * ranges are accepted but never checked; found by experiment), so the policy is four TOR entries,
- * and an access no entry matches is denied:
+ * worker's boot) to exit. The policy is four TOR entries (0..3; writing entry 0 also replaces
+ * the allow-all spike sets there at reset), and an access no entry matches is denied:
  *   [0, shim end)                       read/write: the CLINT (wake-ups), L1, the shim's register
  *                                       banks, and unmapped gaps (which fault on the bus anyway);
  *   [L2 base, __tsl_code_end)           read: code image and its constant pools (literals, jump
@@ -15,7 +14,7 @@
  * WMEM, the rest of L2 (weights in .l2_weights, .data, .bss) and L3 match nothing. Fetch from L2
  * stays allowed (MPRV does not apply to fetches); the trap handler runs with MPP = M, unchecked.
  * Host files are read and written by the host (fesvr) directly into the buffers, never by a
- * core, so main's I/O needs no exemption. Debug builds use the same four entries, so a build is
+ * core, so main's I/O needs no exemption. The debug guards use the same entries, so a build is
  * debug or strict, not both.
  *
  * PMP checks are free in the model: they add no instruction to any timed path. */
