@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -59,12 +58,10 @@ def test_deeploy_folder_matches_tiled_in_16k(small_folder: Path, small_l1_result
 def test_infeasible_l1_is_a_diagnostic_naming_the_layer(tmp_path: Path):
     if not MICRO_LLAMA8.is_dir():
         pytest.skip("Deeploy data absent")
-    start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "tinyslm_ir.tools.tinyslm", "compile",
          str(MICRO_LLAMA8 / "network.onnx"), "-o", str(tmp_path / "out"), "--l1", "1024"],
         capture_output=True, text=True, timeout=60)
-    assert time.perf_counter() - start < 5
     assert proc.returncode == 2, proc.stderr
     errors = [ln for ln in proc.stderr.splitlines() if "error:" in ln]
     assert len(errors) == 1, proc.stderr

@@ -97,6 +97,10 @@ def default_l2_budget(module: ModuleOp, weights_level: str = "L2") -> int:
     return max(0, memory_map.L2.size - L2_RESERVE - fixed)
 
 
+class L1BelowReserveError(ValueError):
+    """`--l1` leaves nothing for tiles once the runtime's own L1 reserve is taken out."""
+
+
 def tile_budget(l1: int) -> int:
     """L1 bytes the tiler may use out of an L1 of `l1` bytes: what the strict-L1 runtime
     keeps at the base of L1 (stacks, TLS, its state) is not the compiler's. At least 1, so
@@ -222,6 +226,13 @@ def compile_imported(imported: ImportedModel, onnx_inputs: tuple[str, ...],
         run_backend_pipeline(module, BackendOptions(cores=options.cores, l2_capacity=l2,
                                                     weights_level=weights_level, l1=budget))
     except TilingInfeasibleError as e:
+        reserve = memory_map.L1_RESERVED_STRICT
+        if options.l1 is not None and options.l1 <= reserve:
+            raise L1BelowReserveError(
+                f"layer {e.layer} ({e.kind}) needs at least {e.min_bytes} B of L1 for its "
+                f"smallest legal tiles, but --l1 {options.l1} B does not even cover the "
+                f"runtime's {reserve} B L1 reserve (core stacks and runtime state); this layer "
+                f"alone needs --l1 >= {reserve + e.min_bytes}") from e
         raise TilingInfeasibleError(
             e.layer, e.kind, e.capacity, e.min_bytes, e.constraint,
             f"{e.breakdown}; L1 budget = --l1 {options.l1} B minus "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import pytest
@@ -37,10 +36,8 @@ def test_row_op_tiles_rows_only() -> None:
 
 
 def test_infeasible_row_op_names_layer_minimum_and_constraint() -> None:
-    start = time.perf_counter()
     with pytest.raises(TilingInfeasibleError) as info:
         solve_tiling(_norm(), 256)
-    assert time.perf_counter() - start < 1
     e = info.value
     # One row, double-buffered: x 2 x 64 B + the weight once 256 B + out 2 x 64 B.
     assert (e.layer, e.min_bytes, e.capacity) == ("irmsnorm_0", 512, 256)
@@ -111,11 +108,9 @@ def test_microllama8_layers_all_described_and_shrink_to_16k() -> None:
     assert [d.layer for d in descs] == list(layer_ops(module))
     tiler = Tiler(16384)
     assert all(tiler.solve(d).peak <= 16384 for d in descs)
-    start = time.perf_counter()
     with pytest.raises(TilingInfeasibleError) as info:
         for d in descs:
             Tiler(256).solve(d)
-    assert time.perf_counter() - start < 5
     assert info.value.layer == "irmsnorm_0" and info.value.min_bytes == 384
 
 

@@ -5,7 +5,6 @@ solver never returns a plan over capacity, and infeasibility comes from the clos
 from __future__ import annotations
 
 import itertools
-import time
 from math import prod
 
 import numpy as np
@@ -53,11 +52,9 @@ def _check_tiles(desc: OpTiling, sizes: dict[str, int], buffer_sizes: dict[str, 
 @given(descriptions, st.data())
 def test_solutions_cover_verify_and_fit(desc: OpTiling, data: st.DataObject) -> None:
     capacity = budget(data, desc)
-    start = time.perf_counter()
     try:
         sol = solve_tiling(desc, capacity, time_limit_s=0.2)
     except TilingInfeasibleError as e:
-        assert time.perf_counter() - start < 5
         assert e.min_bytes > capacity
         assert e.min_bytes == pareto_front(desc)[0].min_peak
         return
