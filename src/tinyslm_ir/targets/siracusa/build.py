@@ -26,7 +26,7 @@ from tinyslm_ir.targets.siracusa.toolchain import (
 )
 
 RUNTIME_SRC = RUNTIME_DIR / "src"
-# Runtime sources per backend; pmp.c joins in debug and strict-L1 builds, with debug_pmp.c or
+# Runtime sources per backend; pmp.c joins in debug and strict-L1 builds, with debug_pmp.c and/or
 # strict_l1.c.
 BACKEND_SOURCES = {
     "spike": ("crt0.S", "core.c", "dma.c", "npu.c", "host_htif.c"),
@@ -135,9 +135,6 @@ def build_elf(sources: Sequence[Path | str], config: BuildConfig,
         raise BuildError(f"unknown backend {config.backend!r} (spike or qemu)")
     if config.backend == "qemu" and config.cores != 1:
         raise BuildError("the QEMU backend is a single-core cross-check; build with cores=1")
-    if config.debug and config.strict_l1:
-        raise BuildError("debug and strict-L1 builds use the same PMP entries; build one or "
-                         "the other")
     if config.backend == "qemu" and config.strict_l1:
         raise BuildError("strict L1 needs the spike shim (DMA) and its memory map; build it "
                          "for spike")

@@ -18,12 +18,19 @@
 #define K (-1)
 #endif
 
-static int32_t src[N][16];
+/* Constant source rows: only the DMA reads them, so the program also runs strict-L1. */
+#define ROW(i)                                                                            \
+  {100 * (i) + 0, 100 * (i) + 1, 100 * (i) + 2,   100 * (i) + 3,   100 * (i) + 4,         \
+   100 * (i) + 5, 100 * (i) + 6, 100 * (i) + 7,   100 * (i) + 8,   100 * (i) + 9,         \
+   100 * (i) + 10, 100 * (i) + 11, 100 * (i) + 12, 100 * (i) + 13, 100 * (i) + 14,       \
+   100 * (i) + 15}
+static const int32_t src[16][16] = {ROW(0), ROW(1), ROW(2),  ROW(3),  ROW(4),  ROW(5),
+                                    ROW(6), ROW(7), ROW(8),  ROW(9),  ROW(10), ROW(11),
+                                    ROW(12), ROW(13), ROW(14), ROW(15)};
+_Static_assert(N <= 16, "N rows of src");
 static int32_t dst[N][16] TSL_L1;
 
 int main(void) {
-  for (int i = 0; i < N; i++)
-    for (int j = 0; j < 16; j++) src[i][j] = 100 * i + j;
   tsl_dma_t first = 0;
   for (int i = 0; i < N; i++) {
     if (i == A && W > 0) tsl_dma_wait(first + W - 1);

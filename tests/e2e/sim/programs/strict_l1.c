@@ -1,6 +1,7 @@
 /* Strict-L1 test: DMA an L2 vector into L1, sum slices of it on every core and the partial sums
  * on core 0, DMA the result back to L2. BAD selects a violation: 1 a worker reads L2, 2 a worker
- * writes L2, 3 core 0's serial code reads L2, 4 a worker reads WMEM. */
+ * writes L2, 3 core 0's serial code reads L2, 4 a worker reads WMEM, 5 core 0 reads the DMA
+ * destination before waiting (caught by a debug + strict build). */
 #include <stdint.h>
 #include <stdio.h>
 
@@ -35,7 +36,9 @@ int main(void) {
     return 3;
   }
   tsl_region_begin(1);
-  tsl_dma_wait(tsl_dma_start_1d(buf, src, N));
+  tsl_dma_t in = tsl_dma_start_1d(buf, src, N);
+  if (BAD == 5) (void)*(volatile int8_t *)&buf[N - 1];
+  tsl_dma_wait(in);
   tsl_fork(0, sum_part, 0);
   int32_t total = BAD == 3 ? *(volatile int8_t *)&src[1] : 0;
   for (uint32_t i = 0; i < tsl_num_cores(); i++) total += part[i];

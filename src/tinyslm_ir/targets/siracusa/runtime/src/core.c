@@ -126,11 +126,11 @@ void tsl_fork(uint32_t n, void (*fn)(void *), void *arg) {
 
 /* Debug and strict-L1 builds check this core's data accesses with PMP from here on. */
 static void checks_init_core(void) {
+#ifdef TSL_DEBUG
+  tsl__debug_init_core(); /* first: it clears every entry the strict policy does not set */
+#endif
 #ifdef TSL_STRICT_L1
   tsl__strict_init_core();
-#endif
-#ifdef TSL_DEBUG
-  tsl__debug_init_core();
 #endif
 #if defined(TSL_DEBUG) || defined(TSL_STRICT_L1)
   tsl__pmp_check_data();

@@ -3,7 +3,7 @@
  * Mechanism: each core runs with mstatus.MPRV = 1 and MPP = U (pmp.c), so its loads and stores
  * are checked against PMP as if they came from user mode (instruction fetch and traps stay in M
  * mode). PMP entry 15 allows everything; each pending transfer's destination is covered by a
- * deny-all TOR pair (entries 2k, 2k+1, k < 7), and lower entries win. An access to a pending
+ * deny-all TOR pair (entries 2k, 2k+1, k < SLOTS), and lower entries win. An access to a pending
  * destination therefore raises a load/store access fault whose mtval is the address, and the
  * trap handler names the transfer. tsl_dma_wait() drops the guards of completed transfers.
  *
@@ -11,15 +11,19 @@
  * allow-all (for PMP-unaware software). Lower entries win, so that entry would shadow every
  * guard outside slot 0: init clears entries 0..14 instead of relying on slot 0 being filled first.
  *
+ * Debug + strict builds (TSL_STRICT_L1 too): there is no allow-all; the strict policy takes
+ * entries 10..14 after 5 guard pairs (entries 0..9), and entry 15 is cleared (strict_l1.c).
+ *
  * Limits (documented in runtime/README.md; tests/e2e/sim/test_debug_guards.py proves them):
  * guards are per core (another core reading the buffer is not caught), ranges are widened to
  * 4-byte granularity and a 2D transfer guards its bounding box, and of the up to
- * TSL_DMA_MAX_OUTSTANDING pending transfers of a core only the 7 most recent are guarded (7 TOR
- * pairs + the allow-all fill the 16 entries; a new transfer evicts the oldest guard). */
+ * TSL_DMA_MAX_OUTSTANDING pending transfers of a core only the SLOTS most recent are guarded
+ * (7; 5 in debug + strict builds): 7 TOR pairs + the allow-all, or 5 pairs + the 5 entries of
+ * the strict policy, fill the 16 entries; a new transfer evicts the oldest guard. */
 #include "tsl_internal.h"
 
-#define SLOTS 7
-#define ALLOW_ALL_ENTRY 15
+#define SLOTS TSL_GUARD_SLOTS
+#define LAST_ENTRY 15
 
 typedef struct {
   uint32_t id[SLOTS], lo[SLOTS], hi[SLOTS];
@@ -29,8 +33,12 @@ typedef struct {
 static guard_t guards[TSL_NUM_HARTS] TSL_EXEMPT;
 
 void tsl__debug_init_core(void) {
-  for (uint32_t e = 0; e < ALLOW_ALL_ENTRY; e++) tsl__pmp_set(e, 0, 0);
-  tsl__pmp_set(ALLOW_ALL_ENTRY, 0xffffffffu, TSL_PMP_NAPOT | TSL_PMP_R | TSL_PMP_W | TSL_PMP_X);
+  for (uint32_t e = 0; e < LAST_ENTRY; e++) tsl__pmp_set(e, 0, 0);
+#ifdef TSL_STRICT_L1
+  tsl__pmp_set(LAST_ENTRY, 0, 0); /* no allow-all: strict_l1.c's policy decides what is allowed */
+#else
+  tsl__pmp_set(LAST_ENTRY, 0xffffffffu, TSL_PMP_NAPOT | TSL_PMP_R | TSL_PMP_W | TSL_PMP_X);
+#endif
 }
 
 /* A free slot, else the one guarding the oldest transfer (ids grow by one per transfer). */

@@ -89,7 +89,8 @@ void tsl__puts(const char *s);
 void tsl__put_u64(uint64_t v);
 void tsl__put_hex(uint32_t v);
 
-/* PMP (pmp.c), for debug (debug_pmp.c) and strict-L1 (strict_l1.c) builds, never both. */
+/* PMP (pmp.c), for debug (debug_pmp.c) and strict-L1 (strict_l1.c) builds, alone or together.
+ * Entries: the debug guards' TOR pairs first (lower entries win), then the strict policy. */
 #if defined(TSL_DEBUG) || defined(TSL_STRICT_L1)
 enum { TSL_PMP_R = 0x01u, TSL_PMP_W = 0x02u, TSL_PMP_X = 0x04u, TSL_PMP_TOR = 0x08u,
        TSL_PMP_NAPOT = 0x18u };
@@ -97,6 +98,20 @@ void tsl__pmp_set(uint32_t entry, uint32_t pmpaddr, uint32_t cfg);
 /* From now on this core's loads and stores are checked against PMP (MPRV=1, MPP=U); fetches
  * and the trap handler stay in M mode and unchecked. */
 void tsl__pmp_check_data(void);
+#endif
+
+/* Debug guard pairs: entries 2k, 2k+1 for k < TSL_GUARD_SLOTS. Debug-only builds keep 7 pairs
+ * and an allow-all at entry 15; debug + strict builds keep 5 pairs (entries 0..9) and put the
+ * strict policy in entries 10..14 (TSL_STRICT_FIRST_ENTRY), where it needs one extra entry. */
+#ifdef TSL_STRICT_L1
+#define TSL_GUARD_SLOTS 5
+#else
+#define TSL_GUARD_SLOTS 7
+#endif
+#ifdef TSL_DEBUG
+#define TSL_STRICT_FIRST_ENTRY (2 * TSL_GUARD_SLOTS)
+#else
+#define TSL_STRICT_FIRST_ENTRY 0
 #endif
 
 /* Strict-L1 builds (TSL_STRICT_L1): cores may touch only L1 and the cluster devices (strict_l1.c). */
