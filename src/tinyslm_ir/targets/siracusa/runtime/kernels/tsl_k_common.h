@@ -162,4 +162,25 @@ static inline void tsl_iter_next(tsl_iter_t *it, int32_t n) {
 /* Loop over the runs of an iterator: `for (TSL_ITER_RUNS(it, n)) { ... }`. */
 #define TSL_ITER_RUNS(it, n) int32_t n; ((n) = tsl_iter_run(&(it))) > 0; tsl_iter_next(&(it), (n))
 
+/* The element loop of a two-operand broadcasting kernel over this core's share of the output:
+ * `body` runs once per element k of each contiguous run, with `pa`/`pb` pointing at the two
+ * operands' elements and `po[k]` the output (strides in elements; 0 broadcasts). */
+#define TSL_BROADCAST2_LOOP(ta, tb, tr, a, b, out, rank, shape, sa, sb, ...)                 \
+  do {                                                                                       \
+    int32_t lo_, hi_;                                                                        \
+    tsl_split(tsl_numel(rank, shape), 1, &lo_, &hi_);                                        \
+    const int32_t *str_[2] = {sa, sb};                                                       \
+    tsl_iter_t it;                                                                           \
+    tsl_iter_init(&it, rank, shape, 2, str_, lo_, hi_);                                      \
+    const int32_t da = TSL_ITER_STEP(it, 0), db = TSL_ITER_STEP(it, 1);                      \
+    for (TSL_ITER_RUNS(it, n)) {                                                             \
+      const tsl_t_##ta *pa = (a) + it.off[0];                                                \
+      const tsl_t_##tb *pb = (b) + it.off[1];                                                \
+      tsl_t_##tr *po = (out) + it.pos;                                                       \
+      for (int32_t k = 0; k < n; k++, pa += da, pb += db) {                                  \
+        __VA_ARGS__                                                                          \
+      }                                                                                      \
+    }                                                                                        \
+  } while (0)
+
 #endif /* TSL_K_COMMON_H */

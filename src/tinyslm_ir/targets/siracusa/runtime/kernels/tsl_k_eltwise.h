@@ -38,21 +38,10 @@ static inline int32_t tsl_numel(int32_t rank, const int32_t *shape) {
   static void tsl_##op##__##ta##_##tb##_##tr##_##tc(                                          \
       const tsl_t_##ta *a, const tsl_t_##tb *b, tsl_t_##tr *out, int32_t rank,                \
       const int32_t *shape, const int32_t *sa, const int32_t *sb) {                           \
-    int32_t lo, hi;                                                                            \
-    tsl_split(tsl_numel(rank, shape), 1, &lo, &hi);                                            \
-    const int32_t *str[2] = {sa, sb};                                                          \
-    tsl_iter_t it;                                                                             \
-    tsl_iter_init(&it, rank, shape, 2, str, lo, hi);                                           \
-    const int32_t da = TSL_ITER_STEP(it, 0), db = TSL_ITER_STEP(it, 1);                        \
-    for (TSL_ITER_RUNS(it, n)) {                                                               \
-      const tsl_t_##ta *pa = a + it.off[0];                                                    \
-      const tsl_t_##tb *pb = b + it.off[1];                                                    \
-      tsl_t_##tr *po = out + it.pos;                                                           \
-      for (int32_t k = 0; k < n; k++, pa += da, pb += db) {                                    \
-        tsl_t_##tc x = (tsl_t_##tc)*pa, y = (tsl_t_##tc)*pb;                                   \
-        po[k] = TSL_CVT_##tr(TSL_BIN_##op(x, y, tc));                                          \
-      }                                                                                        \
-    }                                                                                          \
+    TSL_BROADCAST2_LOOP(ta, tb, tr, a, b, out, rank, shape, sa, sb,                          \
+      tsl_t_##tc x = (tsl_t_##tc)*pa, y = (tsl_t_##tc)*pb;                                     \
+      po[k] = TSL_CVT_##tr(TSL_BIN_##op(x, y, tc));                                            \
+    );                                                                                         \
   }
 
 /* tsl_where__<ta>_<tb>_<tr>(cond, a, b, out, rank, shape[], c_strides[], a_strides[],

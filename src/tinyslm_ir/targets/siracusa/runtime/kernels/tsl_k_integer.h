@@ -258,23 +258,12 @@ static inline int64_t tsl_ita_shift(int64_t d, int32_t bits) {
       const tsl_t_##ta *a, const tsl_t_##tb *b, tsl_t_##tr *out, int32_t rank,                \
       const int32_t *shape, const int32_t *sa, const int32_t *sb, int64_t delta_eta,          \
       int64_t eta, int64_t eps) {                                                              \
-    int32_t lo, hi;                                                                            \
-    tsl_split(tsl_numel(rank, shape), 1, &lo, &hi);                                            \
-    const int32_t *str[2] = {sa, sb};                                                          \
-    tsl_iter_t it;                                                                             \
-    tsl_iter_init(&it, rank, shape, 2, str, lo, hi);                                           \
-    const int32_t da = TSL_ITER_STEP(it, 0), db = TSL_ITER_STEP(it, 1);                        \
-    for (TSL_ITER_RUNS(it, n)) {                                                               \
-      const tsl_t_##ta *pa = a + it.off[0];                                                    \
-      const tsl_t_##tb *pb = b + it.off[1];                                                    \
-      tsl_t_##tr *po = out + it.pos;                                                           \
-      for (int32_t k = 0; k < n; k++, pa += da, pb += db) {                                    \
-        int64_t num = delta_eta * (int64_t)*pa, den = (int64_t)*pb * eta + eps;                \
-        int64_t half = den / 2;                                                                \
-        num += num > 0 ? half : (num < 0 ? -half : 0);                                         \
-        po[k] = (tsl_t_##tr)(den ? num / den : 0);                                             \
-      }                                                                                        \
-    }                                                                                          \
+    TSL_BROADCAST2_LOOP(ta, tb, tr, a, b, out, rank, shape, sa, sb,                          \
+      int64_t num = delta_eta * (int64_t)*pa, den = (int64_t)*pb * eta + eps;                  \
+      int64_t half = den / 2;                                                                  \
+      num += num > 0 ? half : (num < 0 ? -half : 0);                                           \
+      po[k] = (tsl_t_##tr)(den ? num / den : 0);                                               \
+    );                                                                                         \
   }
 
 #endif /* TSL_K_INTEGER_H */
