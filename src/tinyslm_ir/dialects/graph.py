@@ -1101,6 +1101,117 @@ class INoNormOp(GraphOp):
         return [tensor(xs, gs.levels_type(n, True))]
 
 
+# ---------------------------------------------------------------------------------------------
+# Decoder state: in-place KV caches and attention over a partly filled cache
+
+
+def _position_operand(t: Attribute) -> None:
+    """`pos` of the state ops: the consecutive positions of the new rows (of the queries);
+    the first element places them, so one (1, N) input serves RoPE and the cache alike."""
+    _require_int("the positions", t)
+    if prod(shape_of(t)) < 1:
+        raise gs.ShapeError(f"the positions must hold at least one element, got {t}")
+
+
+@irdl_op_definition
+class CacheWriteOp(GraphOp):
+    """`rows` written into `cache` at positions pos[0], pos[0]+1, ... along `axis`.
+
+    The in-place KV cache append (DESIGN.md §3): the cache has a fixed capacity and `pos` is
+    a runtime value, so one decode program serves every step. In value semantics the result
+    is a new tensor; bufferization gives it the cache's own buffer, so a step moves the new
+    rows only instead of copying the cache as the Concat form does. A write past the
+    capacity is an error.
+    """
+
+    name = "graph.cache_write"
+    cache = operand_def(TensorType)
+    rows = operand_def(TensorType)
+    pos = operand_def(TensorType)
+    res = result_def(TensorType)
+    axis = prop_def(IntegerAttr)
+    traits = traits_def(Pure())
+    assembly_format = ("$cache `,` $rows `,` $pos attr-dict `:` "
+                       "functional-type(operands, results)")
+
+    @classmethod
+    def infer(cls, operand_types, props):
+        cache, rows, pos = operand_types
+        _position_operand(pos)
+        cs, rs = shape_of(cache), shape_of(rows)
+        if elem_of(cache) != elem_of(rows):
+            raise gs.ShapeError(f"rows of {elem_of(rows)} cannot be written into a cache of "
+                                f"{elem_of(cache)}")
+        if len(cs) != len(rs):
+            raise gs.ShapeError(f"rows {rs} and cache {cs} differ in rank")
+        axis = gs.normalize_axis(get_int(props, "axis"), len(cs))
+        if any(c != r for d, (c, r) in enumerate(zip(cs, rs, strict=True)) if d != axis):
+            raise gs.ShapeError(f"rows {rs} and cache {cs} differ outside axis {axis}")
+        if rs[axis] > cs[axis]:
+            raise gs.ShapeError(f"{rs[axis]} rows exceed the cache capacity {cs[axis]}")
+        return [cache]
+
+
+class CausalRowOp(GraphOp):
+    """A softmax over the last axis of x (..., N, C) in which query row q (axis -2) sees
+    positions 0..pos[0]+q only: entries past that are 0 in the result.
+
+    This is causal attention over a KV cache filled up to a runtime position. Unlike an
+    additive mask, the hidden entries take no part in the row's maximum and sum, so a row
+    gives the same result whatever the cache capacity: decode over a cache and prefill of
+    the longer sequence agree exactly in the integer model.
+    """
+
+    x = operand_def(TensorType)
+    pos = operand_def(TensorType)
+    res = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$x `,` $pos attr-dict `:` functional-type(operands, results)"
+
+    @staticmethod
+    def check_rows(operand_types: Sequence[Attribute]) -> tuple[int, ...]:
+        x, pos = operand_types
+        _position_operand(pos)
+        xs = shape_of(x)
+        if len(xs) < 2:
+            raise gs.ShapeError(f"expected (..., queries, positions), got {x}")
+        return xs
+
+
+@irdl_op_definition
+class CausalSoftmaxOp(CausalRowOp):
+    """Float softmax over the visible prefix of each row (see `CausalRowOp`)."""
+
+    name = "graph.causal_softmax"
+
+    @classmethod
+    def infer(cls, operand_types, props):
+        _require_float("the operand", operand_types[0])
+        cls.check_rows(operand_types)
+        return [operand_types[0]]
+
+
+@irdl_op_definition
+class ICausalSoftmaxOp(CausalRowOp):
+    """iSoftmax (spec §2) over the visible prefix of each row (see `CausalRowOp`)."""
+
+    name = "graph.icausal_softmax"
+    coeff_a = prop_def(IntegerAttr)
+    coeff_b = prop_def(IntegerAttr)
+    coeff_c = prop_def(IntegerAttr)
+    log2 = prop_def(IntegerAttr)
+    n_levels = prop_def(IntegerAttr)
+
+    @classmethod
+    def infer(cls, operand_types, props):
+        _require_int("the operand", operand_types[0])
+        xs = cls.check_rows(operand_types)
+        if get_int(props, "log2") < 1:
+            raise gs.ShapeError("log2 must be positive")
+        n = _check_levels(props)
+        return [tensor(xs, gs.levels_type(n, False))]
+
+
 GRAPH_OPS: tuple[type[GraphOp], ...] = (
     WeightOp, AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, EqualOp, LessOp, GreaterOp,
     WhereOp, ReluOp, NegOp, AbsOp, SigmoidOp, TanhOp, ExpOp, LogOp, SqrtOp, ErfOp, ReciprocalOp,
@@ -1108,7 +1219,7 @@ GRAPH_OPS: tuple[type[GraphOp], ...] = (
     ReduceMeanOp, ReduceMaxOp, SoftmaxOp, LayerNormOp, RMSNormOp, TransposeOp, ReshapeOp,
     ExpandOp, ConcatOp, SplitOp, SliceOp, PadOp, GatherOp, RequantShiftOp, ISoftmaxOp, ITAMaxOp,
     ITAPartialMaxOp, IHardswishOp, IGeluOp, TrueIntegerDivOp, IntegerDivOp, IRMSNormOp,
-    ILayerNormOp, INoNormOp,
+    ILayerNormOp, INoNormOp, CacheWriteOp, CausalSoftmaxOp, ICausalSoftmaxOp,
 )
 
 Graph = Dialect("graph", list(GRAPH_OPS), [])

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,10 @@ from xdsl.utils.exceptions import VerifyException
 
 from tinyslm_ir.dialects import graph as g
 from tinyslm_ir.dialects import graph_shapes as gs
-from tinyslm_ir.frontend import onnx_ops  # noqa: F401  (registers the standard converters)
+from tinyslm_ir.frontend import (
+    onnx_ops,  # noqa: F401  (registers the standard converters)
+    state_ops,  # noqa: F401  (registers CacheWrite, CausalSoftmax)
+)
 from tinyslm_ir.frontend.convert import CONVERTERS, NodeContext, OnnxImportError, Value
 from tinyslm_ir.frontend.input_shapes import Shapes, fix_input_shapes
 from tinyslm_ir.frontend.input_types import (
@@ -47,6 +50,9 @@ class ImportedModel:
     input_names: list[str]
     """ONNX graph inputs that are not initializers, in order; empty-size inputs skipped."""
     output_names: list[str]
+    value_names: dict[SSAValue, str] = field(default_factory=dict)
+    """The ONNX tensor name of each function argument and op result (the first, if several),
+    for tools that match values across graphs built from one model (`llama_int8`)."""
 
 
 def load_model(model: str | Path | onnx.ModelProto) -> onnx.ModelProto:
@@ -159,8 +165,12 @@ class Importer:
         self.block.add_op(func.ReturnOp(*outputs))
         arg_types = [a.type for a in self.block.args]
         fn = func.FuncOp("main", (arg_types, [v.type for v in outputs]), Region(self.block))
+        names: dict[SSAValue, str] = {}
+        for name, v in self.values.items():
+            if isinstance(v, SSAValue):
+                names.setdefault(v, name)
         return ImportedModel(ModuleOp([fn]), self.weights, input_names,
-                             [o.name for o in graph.output])
+                             [o.name for o in graph.output], names)
 
     def _add_inputs(self) -> list[str]:
         inputs = runtime_inputs(self.model)

@@ -25,6 +25,7 @@ from tinyslm_ir.reference.numerics import (
     trunc_div,
 )
 from tinyslm_ir.reference.registry import ImplTable
+from tinyslm_ir.reference.standard_ops import causal_visible
 
 INTEGER_IMPLS = ImplTable()
 register = INTEGER_IMPLS.register
@@ -83,18 +84,32 @@ def _isoftmax(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
     """Spec §2, over the last axis: z = floor(-(x - max)/log2), p = x - max + z*log2,
     e = floor((A (p + B)^2 + C) / 2^z) held in uint32 (0 for z >= 31), s = sum e (uint32),
     out = floor(e (n - 1) / s) with e (n - 1) in uint32."""
+    return [_isoftmax_rows(op, args[0], np.ones(args[0].shape, bool))]
+
+
+@register(g.ICausalSoftmaxOp)
+def _icausal_softmax(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
+    """Spec §2 on each row's visible prefix (query q sees positions 0..pos+q); hidden
+    entries take no part in the max and the sum, and are 0 in the result."""
+    x, pos = args
+    return [_isoftmax_rows(op, x, causal_visible(x.shape, pos))]
+
+
+def _isoftmax_rows(op: Operation, x: np.ndarray, visible: np.ndarray) -> np.ndarray:
     a, b, c = _prop(op, "coeff_a"), _prop(op, "coeff_b"), _prop(op, "coeff_c")
     log2, n = _prop(op, "log2"), _prop(op, "n_levels")
-    x = exact(args, 2 * maxabs(args[0]) + 1)[0]
-    shifted = x - x.max(axis=-1, keepdims=True)
+    x = exact([x], 2 * maxabs(x) + 1)[0]
+    floor = x.min(initial=0) if x.size else 0
+    top = np.where(visible, x, floor).max(axis=-1, keepdims=True, initial=floor)
+    shifted = np.where(visible, x - top, 0)
     z = (-shifted) // log2
     p = shifted + z * log2
     (p,) = exact([p], abs(a) * (log2 + abs(b)) ** 2 + abs(c) + 1)
     poly = _u32(op, a * (p + b) ** 2 + c, "the polynomial")
-    e = np.where(z < 31, shift_right(poly, z), 0)
+    e = np.where(visible & (z < 31), shift_right(poly, z), 0)
     s = _u32(op, e.sum(axis=-1, keepdims=True), "the row sum")
     scaled = _u32(op, e * (n - 1), "e*(n-1)")
-    return [_divide(op, scaled, s, "a row sum")]
+    return _divide(op, scaled, s, "a row sum")
 
 
 def _norm_sigma(sum_sq: np.ndarray, length: int) -> np.ndarray:

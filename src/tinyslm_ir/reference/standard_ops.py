@@ -501,3 +501,43 @@ def _gather(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
     if idx.size and (idx.min() < 0 or idx.max() >= dim):
         raise InterpreterError(f"{op.name}: index out of range for axis {axis} of size {dim}")
     return [np.take(data, idx, axis=axis)]
+
+
+def _position(pos: np.ndarray) -> int:
+    return int(np.asarray(pos).reshape(-1)[0])
+
+
+def causal_visible(shape: tuple[int, ...], pos: np.ndarray) -> np.ndarray:
+    """Booleans of x's shape for a causal row op: query q (axis -2) sees positions 0..pos+q."""
+    n, c = shape[-2:]
+    visible = np.arange(c)[None, :] <= _position(pos) + np.arange(n)[:, None]
+    return np.broadcast_to(visible, shape)
+
+
+@register(g.CausalSoftmaxOp)
+def _causal_softmax(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
+    """Softmax over each row's visible prefix; hidden entries are 0 (a row that sees nothing
+    is all 0)."""
+    x, pos = _f64(args[0]), args[1]
+    visible = causal_visible(x.shape, pos)
+    shifted = np.where(visible, x, -np.inf)
+    top = shifted.max(axis=-1, keepdims=True)
+    e = np.where(visible, np.exp(shifted - np.where(np.isfinite(top), top, 0)), 0.0)
+    total = e.sum(axis=-1, keepdims=True)
+    return [np.divide(e, total, out=np.zeros_like(e), where=total > 0)]
+
+
+@register(g.CacheWriteOp)
+def _cache_write(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
+    """The cache with `rows` at pos.. along `axis`; a write past the capacity is an error."""
+    cache, rows, pos = args
+    axis = gs.normalize_axis(g.get_int(op.properties, "axis"), cache.ndim)
+    start, n, cap = _position(pos), rows.shape[axis], cache.shape[axis]
+    if start < 0 or start + n > cap:
+        raise InterpreterError(f"{op.name}: writing {n} row(s) at position {start} overflows "
+                               f"the cache capacity {cap}")
+    out = cache.copy()
+    index = [slice(None)] * cache.ndim
+    index[axis] = slice(start, start + n)
+    out[tuple(index)] = rows
+    return [out]

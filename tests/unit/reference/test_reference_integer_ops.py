@@ -346,3 +346,31 @@ def test_integer_avgpool_rounds_half_up():
     props = {"kernel_shape": g.ints_prop([1, 2]), "strides": g.ints_prop([1, 1]),
              "pads": g.ints_prop([0, 0, 0, 0]), "dilations": g.ints_prop([1, 1])}
     np.testing.assert_array_equal(run1(g.AvgPoolOp, [x], props), [[[[2], [-2]]]])
+
+
+def _isoftmax_row_spec(row: list[int], a: int, b: int, c: int, log2: int, n: int) -> list[int]:
+    """Spec §2 for one row, in plain Python integers (uint32 wraps where the spec has them)."""
+    m = max(row)
+    es = []
+    for x in row:
+        z = (m - x) // log2
+        p = x - m + z * log2
+        es.append(0 if z >= 31 else ((a * (p + b) ** 2 + c) % 2**32) >> z)
+    s = sum(es) % 2**32
+    return [(e * (n - 1) % 2**32) // s for e in es]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 12), st.integers(0, 12), st.integers(0, 2**31))
+def test_icausal_softmax_is_isoftmax_on_each_visible_prefix(n: int, c: int, pos: int, seed: int):
+    """Query q sees positions 0..pos+q; the hidden ones are 0 and take no part in the row."""
+    x = np.random.default_rng(seed).integers(-128, 128, (2, n, c)).astype(np.int8)
+    props = {k: g.int_prop(v) for k, v in
+             {"coeff_a": 1, "coeff_b": 345, "coeff_c": 62395, "log2": 255, "n_levels": 256}.items()}
+    got = run1(g.ICausalSoftmaxOp, [x, np.array([[pos]], np.int32)], props)
+    for h in range(2):
+        for q in range(n):
+            seen = min(c, pos + q + 1)
+            want = _isoftmax_row_spec([int(v) for v in x[h, q, :seen]], 1, 345, 62395, 255, 256)
+            assert got[h, q, :seen].tolist() == want
+            assert not got[h, q, seen:].any()

@@ -245,3 +245,26 @@ def test_data_movement():
     out = run1(g.ConcatOp, [x.reshape(-1)[:2].copy(), y], {"axis": g.int_prop(0)})
     assert out.dtype == np.int16
     np.testing.assert_array_equal(out, [0, 1, 200])
+
+
+def test_cache_write_puts_rows_at_the_position_and_refuses_overflow():
+    cache = np.arange(2 * 5 * 3, dtype=np.int8).reshape(1, 2, 5, 3)
+    rows = -np.ones((1, 2, 2, 3), np.int8)
+    props = {"axis": g.int_prop(2)}
+    out = run1(g.CacheWriteOp, [cache, rows, np.array([[3, 4]], np.int32)], props)
+    want = cache.copy()
+    want[:, :, 3:5] = -1
+    np.testing.assert_array_equal(out, want)
+    with pytest.raises(InterpreterError, match="2 row\\(s\\) at position 4 overflows the cache "
+                       "capacity 5"):
+        run1(g.CacheWriteOp, [cache, rows, np.array([4], np.int32)], props)
+
+
+def test_causal_softmax_hides_positions_after_each_query():
+    x = np.random.default_rng(0).normal(size=(1, 3, 6))
+    out = run1(g.CausalSoftmaxOp, [x, np.array([1], np.int32)])
+    for q in range(3):
+        seen = q + 2
+        e = np.exp(x[0, q, :seen] - x[0, q, :seen].max())
+        np.testing.assert_allclose(out[0, q, :seen], e / e.sum())
+        assert not out[0, q, seen:].any()

@@ -374,3 +374,51 @@ func.func @rms_norm_scale(%x: tensor<2x8xf32>, %g: tensor<3xf32>) {
   func.return
 }
 // CHECK: graph.rms_norm: scale/bias shape (3,) does not broadcast to the normalised shape (8,)
+
+// -----
+
+func.func @cache_overflow(%c: tensor<1x2x4x4xi8>, %r: tensor<1x2x5x4xi8>, %p: tensor<1xi32>) {
+  %0 = graph.cache_write %c, %r, %p {axis = 2 : i64} : (tensor<1x2x4x4xi8>, tensor<1x2x5x4xi8>, tensor<1xi32>) -> tensor<1x2x4x4xi8>
+  func.return
+}
+// CHECK: graph.cache_write: 5 rows exceed the cache capacity 4
+
+// -----
+
+func.func @cache_rows_type(%c: tensor<1x2x4x4xi8>, %r: tensor<1x2x1x4xi32>, %p: tensor<1xi32>) {
+  %0 = graph.cache_write %c, %r, %p {axis = 2 : i64} : (tensor<1x2x4x4xi8>, tensor<1x2x1x4xi32>, tensor<1xi32>) -> tensor<1x2x4x4xi8>
+  func.return
+}
+// CHECK: graph.cache_write: rows of i32 cannot be written into a cache of i8
+
+// -----
+
+func.func @cache_heads(%c: tensor<1x2x4x4xi8>, %r: tensor<1x3x1x4xi8>, %p: tensor<1xi32>) {
+  %0 = graph.cache_write %c, %r, %p {axis = 2 : i64} : (tensor<1x2x4x4xi8>, tensor<1x3x1x4xi8>, tensor<1xi32>) -> tensor<1x2x4x4xi8>
+  func.return
+}
+// CHECK: graph.cache_write: rows (1, 3, 1, 4) and cache (1, 2, 4, 4) differ outside axis 2
+
+// -----
+
+func.func @cache_float_position(%c: tensor<1x2x4x4xi8>, %r: tensor<1x2x1x4xi8>, %p: tensor<1xf32>) {
+  %0 = graph.cache_write %c, %r, %p {axis = 2 : i64} : (tensor<1x2x4x4xi8>, tensor<1x2x1x4xi8>, tensor<1xf32>) -> tensor<1x2x4x4xi8>
+  func.return
+}
+// CHECK: graph.cache_write: the positions must be an integer tensor, got tensor<1xf32>
+
+// -----
+
+func.func @causal_rank(%x: tensor<8xi8>, %p: tensor<1xi32>) {
+  %0 = graph.icausal_softmax %x, %p {coeff_a = 1 : i64, coeff_b = 345 : i64, coeff_c = 62395 : i64, log2 = 255 : i64, n_levels = 256 : i64} : (tensor<8xi8>, tensor<1xi32>) -> tensor<8xui8>
+  func.return
+}
+// CHECK: graph.icausal_softmax: expected (..., queries, positions), got tensor<8xi8>
+
+// -----
+
+func.func @causal_float(%x: tensor<2x8xf32>, %p: tensor<1xi32>) {
+  %0 = graph.causal_softmax %x, %p : (tensor<2x8xf32>, tensor<1xi32>) -> tensor<2x8xf16>
+  func.return
+}
+// CHECK: graph.causal_softmax: result type tensor<2x8xf16> does not match the inferred type tensor<2x8xf32>
