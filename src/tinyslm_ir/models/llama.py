@@ -24,6 +24,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from tinyslm_ir.frontend.state_ops import STATE_DOMAIN
 from tinyslm_ir.models.llama_config import KVCache, LlamaConfig, LlamaWeights
 
 OPSET = 23  # RMSNormalization
@@ -69,7 +70,12 @@ class _Graph:
         return name
 
     def op(self, op_type: str, inputs: list[str], out: str, **attrs: object) -> str:
-        self.nodes.append(helper.make_node(op_type, inputs, [out], name=out, **attrs))
+        return self.node(op_type, inputs, out, "", **attrs)
+
+    def node(self, op_type: str, inputs: list[str], out: str, domain: str,
+             **attrs: object) -> str:
+        self.nodes.append(helper.make_node(op_type, inputs, [out], name=out, domain=domain,
+                                           **attrs))
         return out
 
 
@@ -78,7 +84,11 @@ def _linear(g: _Graph, w: LlamaWeights, x: str, name: str, out: str) -> str:
     return g.op("MatMul", [x, g.const(name + ".T", w[name].T)], out)
 
 
-def _attention(g: _Graph, w: LlamaWeights, i: int, x: str, n_new: int, n_past: int) -> str:
+def _attention(g: _Graph, w: LlamaWeights, i: int, x: str, n_new: int, n_past: int,
+               cached: bool) -> str:
+    """Self-attention of layer i. Concat form: the caches grow by Concat and an additive mask
+    hides future positions. Cached form: CacheWrite puts the new rows into fixed-capacity
+    caches at `positions`, and CausalSoftmax hides every position after a query's own."""
     p = f"layers.{i}.attn."
     rotated, present = {}, {}
     for t, kind in (("q", ""), ("k", "key"), ("v", "value")):
@@ -88,17 +98,24 @@ def _attention(g: _Graph, w: LlamaWeights, i: int, x: str, n_new: int, n_past: i
             y = g.op("MatMul", [y, "rope"], p + t + ".rope")
         # (1, heads, positions, head_dim): the cache layout of microLlama
         cache = f"present_{kind}.{i}"
-        rotated[t] = g.op("Transpose", [y], p + t + ".bhsd" if n_past or not kind else cache,
+        direct = not (n_past or cached) and kind
+        rotated[t] = g.op("Transpose", [y], cache if direct else p + t + ".bhsd",
                           perm=[0, 2, 1, 3])
-        if kind:
+        if kind and cached:
+            present[t] = g.node("CacheWrite", [f"cache_{kind}.{i}", rotated[t], "positions"],
+                                cache, STATE_DOMAIN, axis=2)
+        elif kind:
             present[t] = g.op("Concat", [f"past_{kind}.{i}", rotated[t]], cache, axis=2) \
                 if n_past else rotated[t]
     kt = g.op("Transpose", [present["k"]], p + "kT", perm=[0, 1, 3, 2])
     scores = g.op("MatMul", [rotated["q"], kt], p + "scores")
     scores = g.op("Mul", [scores, "attn_scale"], p + "scores.scaled")
-    if n_new > 1:
-        scores = g.op("Add", [scores, "causal_mask"], p + "scores.masked")
-    probs = g.op("Softmax", [scores], p + "probs", axis=-1)
+    if cached:
+        probs = g.node("CausalSoftmax", [scores, "positions"], p + "probs", STATE_DOMAIN)
+    else:
+        if n_new > 1:
+            scores = g.op("Add", [scores, "causal_mask"], p + "scores.masked")
+        probs = g.op("Softmax", [scores], p + "probs", axis=-1)
     o = g.op("MatMul", [probs, present["v"]], p + "o.bhsd")
     o = g.op("Transpose", [o], p + "o.bshd", perm=[0, 2, 1, 3])
     o = g.op("Reshape", [o, "hidden_shape"], p + "o")
@@ -120,37 +137,57 @@ def _rms_norm(g: _Graph, w: LlamaWeights, x: str, weight: str, out: str) -> str:
                 epsilon=w.config.norm_eps)
 
 
-def _io(config: LlamaConfig, n_new: int, n_past: int, embed: bool,
-        lm_head: bool) -> tuple[list[onnx.ValueInfoProto], list[onnx.ValueInfoProto]]:
+def _io(config: LlamaConfig, n_new: int, n_past: int, embed: bool, lm_head: bool,
+        capacity: int | None) -> tuple[list[onnx.ValueInfoProto], list[onnx.ValueInfoProto]]:
     """Graph inputs and outputs, in the order of `input_arrays` and `split_outputs`."""
     c, f32 = config, TensorProto.FLOAT
     x = helper.make_tensor_value_info("tokens", TensorProto.INT64, [1, n_new]) if embed \
         else helper.make_tensor_value_info("hidden", f32, [1, n_new, c.dim])
-    out = helper.make_tensor_value_info("logits", f32, [1, n_new, c.vocab]) if lm_head \
-        else helper.make_tensor_value_info("hidden_out", f32, [1, n_new, c.dim])
+    rows = 1 if capacity else n_new  # the cached form returns the last position only
+    out = helper.make_tensor_value_info("logits", f32, [1, rows, c.vocab]) if lm_head \
+        else helper.make_tensor_value_info("hidden_out", f32, [1, rows, c.dim])
 
     def caches(prefix: str, length: int) -> list[onnx.ValueInfoProto]:
         shape = [1, c.n_heads, length, c.head_dim]
         return [helper.make_tensor_value_info(f"{prefix}_{kind}.{i}", f32, shape)
                 for i in range(c.n_layers) for kind in ("key", "value")]
 
+    if capacity:
+        positions = helper.make_tensor_value_info("positions", TensorProto.INT32, [1, n_new])
+        return [x, positions, *caches("cache", capacity)], [out, *caches("present", capacity)]
     return [x, *(caches("past", n_past) if n_past else [])], [out, *caches("present",
                                                                             n_past + n_new)]
 
 
 def build_llama(weights: LlamaWeights, n_new: int, n_past: int = 0, *, embed: bool = True,
-                lm_head: bool = True) -> onnx.ModelProto:
-    """The decoder run on `n_new` tokens after `n_past` cached positions (see module doc)."""
+                lm_head: bool = True, capacity: int | None = None) -> onnx.ModelProto:
+    """The decoder run on `n_new` tokens after `n_past` cached positions (see module doc).
+
+    With `capacity`, the cached form instead: `n_new` tokens at runtime `positions` into
+    fixed-capacity caches (`n_past` is then unused), returning the last position's output.
+    Its prefill (n_new = N, positions 0..N-1) and decode (n_new = 1) graphs differ only in
+    N, which is what lets one set of quantization scales serve both (`llama_int8`).
+    """
     c = weights.config
-    if n_new < 1 or n_past < 0 or n_past + n_new > c.max_context:
+    cached = capacity is not None
+    if cached:
+        if not 1 <= n_new <= capacity <= c.max_context:
+            raise ValueError(f"{n_new} new tokens into a cache of {capacity} positions does "
+                             f"not fit 1..{c.max_context}")
+        n_past = 0
+    elif n_new < 1 or n_past < 0 or n_past + n_new > c.max_context:
         raise ValueError(f"{n_new} new after {n_past} cached tokens does not fit "
                          f"1..{c.max_context} positions")
     g = _Graph()
-    g.const("rope", rope_matrices(c, np.arange(n_past, n_past + n_new))[None])
+    if cached:
+        g.const("rope_table", rope_matrices(c, np.arange(capacity)))
+        g.op("Gather", ["rope_table", "positions"], "rope", axis=0)
+    else:
+        g.const("rope", rope_matrices(c, np.arange(n_past, n_past + n_new))[None])
     g.const("attn_scale", np.array(1 / np.sqrt(c.head_dim), np.float32))
     g.const("hidden_shape", np.array([1, n_new, c.dim]))
     g.const("heads_shape", np.array([1, n_new, c.n_heads, c.head_dim]))
-    if n_new > 1:
+    if n_new > 1 and not cached:
         g.const("causal_mask", causal_mask(n_new, n_past))
     h = "hidden"
     if embed:
@@ -160,21 +197,32 @@ def build_llama(weights: LlamaWeights, n_new: int, n_past: int = 0, *, embed: bo
         prefix = f"model.layers.{i}."
         a = _rms_norm(g, weights, h, prefix + "input_layernorm.weight",
                       f"layers.{i}.attn_norm")
-        h = g.op("Add", [h, _attention(g, weights, i, a, n_new, n_past)],
+        h = g.op("Add", [h, _attention(g, weights, i, a, n_new, n_past, cached)],
                  f"layers.{i}.attn_residual")
         b = _rms_norm(g, weights, h, prefix + "post_attention_layernorm.weight",
                       f"layers.{i}.ffn_norm")
         h = g.op("Add", [h, _ffn(g, weights, i, b)], f"layers.{i}.ffn_residual")
+    # The cached form returns the last position only. It is sliced after the final norm
+    # (row-wise, so nothing changes) because an int8 slice before it would hand the norm an
+    # 8-bit input where decode gives it the wider residual sum: the graphs would disagree.
+    normed = _rms_norm(g, weights, h, "model.norm.weight",
+                       "final_norm" if lm_head or (cached and n_new > 1) else "hidden_out")
+    if cached and n_new > 1:
+        g.const("last_start", np.array([n_new - 1]))
+        g.const("last_end", np.array([n_new]))
+        g.const("last_axis", np.array([1]))
+        normed = g.op("Slice", [normed, "last_start", "last_end", "last_axis"],
+                      "last_position" if lm_head else "hidden_out")
     if lm_head:
-        _linear(g, weights, _rms_norm(g, weights, h, "model.norm.weight", "final_norm"),
-                "lm_head.weight", "logits")
-    else:
-        _rms_norm(g, weights, h, "model.norm.weight", "hidden_out")
-    inputs, outputs = _io(c, n_new, n_past, embed, lm_head)
-    graph = helper.make_graph(g.nodes, f"llama_{n_new}_after_{n_past}", inputs, outputs,
-                              initializer=g.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                              ir_version=IR_VERSION, producer_name="tinyslm_ir.models.llama")
+        _linear(g, weights, normed, "lm_head.weight", "logits")
+    inputs, outputs = _io(c, n_new, n_past, embed, lm_head, capacity)
+    name = f"llama_{n_new}_cached_{capacity}" if cached else f"llama_{n_new}_after_{n_past}"
+    graph = helper.make_graph(g.nodes, name, inputs, outputs, initializer=g.inits)
+    opsets = [helper.make_opsetid("", OPSET)]
+    if cached:
+        opsets.append(helper.make_opsetid(STATE_DOMAIN, 1))
+    model = helper.make_model(graph, opset_imports=opsets, ir_version=IR_VERSION,
+                              producer_name="tinyslm_ir.models.llama")
     onnx.checker.check_model(model)
     return model
 

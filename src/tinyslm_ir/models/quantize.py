@@ -32,13 +32,14 @@ from xdsl.dialects.builtin import ModuleOp
 from tinyslm_ir.dialects import graph as g
 from tinyslm_ir.frontend.onnx_importer import ImportedModel
 from tinyslm_ir.frontend.weights import WeightStore
-from tinyslm_ir.models.quant.calibrate import Ranges, calibrate
+from tinyslm_ir.models.quant.calibrate import Ranges, calibrate, tie_cache_ranges
 from tinyslm_ir.models.quant.qgraph import QuantizeError
 from tinyslm_ir.models.quant.rewrite import IOSpec, QuantConfig, quantize_function
 from tinyslm_ir.models.quant.scales import quantize_array
 from tinyslm_ir.reference.interpreter import run_module
 
-__all__ = ["IOSpec", "QuantConfig", "QuantizeError", "QuantizedModel", "quantize"]
+__all__ = ["IOSpec", "QuantConfig", "QuantizeError", "QuantizedModel", "quantize",
+           "quantize_calibrated"]
 
 
 @dataclass
@@ -87,8 +88,16 @@ def quantize(model: ImportedModel, samples: Sequence[Sequence[np.ndarray]],
     """Calibrate `model` on `samples` (each a list of inputs in argument order) and rewrite
     it into an integer graph (`config` defaults to `QuantConfig()`). Raises `QuantizeError`
     naming the op that has no integer form."""
+    ranges = calibrate(_main(model.module), model.module, model.weights, samples)
+    return quantize_calibrated(model, ranges, config)
+
+
+def quantize_calibrated(model: ImportedModel, ranges: Ranges,
+                        config: QuantConfig | None = None) -> QuantizedModel:
+    """`quantize` with ranges calibrated beforehand, possibly on another graph of the same
+    model (`Ranges.from_names`)."""
     fn = _main(model.module)
-    ranges = calibrate(fn, model.module, model.weights, samples)
+    tie_cache_ranges(fn, ranges)
     new_fn, weights, inputs, outputs = quantize_function(
         fn, model.weights, ranges, config or QuantConfig(), model.input_names,
         model.output_names)

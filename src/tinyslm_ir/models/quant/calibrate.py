@@ -11,13 +11,14 @@ itself), and they saturate at -128 after quantization, which still masks them ou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects import func
 from xdsl.ir import Operation, SSAValue
 
+from tinyslm_ir.dialects import graph as g
 from tinyslm_ir.frontend.weights import WeightStore
 from tinyslm_ir.reference.interpreter import run_module
 
@@ -47,6 +48,27 @@ class Ranges:
 
     def __getitem__(self, value: SSAValue) -> float:
         return self.absmax[value]
+
+    def by_name(self, names: Mapping[SSAValue, str]) -> dict[str, float]:
+        """The ranges keyed by value name instead of by value."""
+        return {names[v]: r for v, r in self.absmax.items() if v in names}
+
+    @classmethod
+    def from_names(cls, names: Mapping[SSAValue, str], table: Mapping[str, float]) -> Ranges:
+        """Ranges for the values of another graph, looked up by name in `table`: how graphs
+        of one model (prefill and decode) get the same scales from one calibration."""
+        return cls({v: table[n] for v, n in names.items() if n in table})
+
+
+def tie_cache_ranges(fn: func.FuncOp, ranges: Ranges) -> None:
+    """A cache is written in place, so the cache, the rows written into it and the result
+    are one tensor with one scale: give all three the widest of their ranges."""
+    for op in fn.walk():
+        if isinstance(op, g.CacheWriteOp):
+            values = (op.cache, op.rows, op.res)
+            widest = max(ranges.absmax.get(v, 0.0) for v in values)
+            for v in values:
+                ranges.absmax[v] = widest
 
 
 def calibrate(fn: func.FuncOp, module, weights: WeightStore,

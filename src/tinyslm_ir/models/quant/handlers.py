@@ -309,14 +309,50 @@ def softmax(rw: Rewriter, op: Operation) -> None:
     if gs.normalize_axis(g.get_int(op.properties, "axis"), len(g.shape_of(x.type))) != \
             len(g.shape_of(x.type)) - 1:
         raise QuantizeError(f"{rw.describe(op)}: iSoftmax normalises the last axis only")
+    _isoftmax(rw, op, g.ISoftmaxOp, [])
+
+
+@handles(g.CausalSoftmaxOp)
+def causal_softmax(rw: Rewriter, op: Operation) -> None:
+    """iSoftmax over the visible prefix of each row; the positions pass through."""
+    _isoftmax(rw, op, g.ICausalSoftmaxOp, [_integer(rw, op, op.operands[1])])
+
+
+def _isoftmax(rw: Rewriter, op: Operation, op_cls: type[g.GraphOp],
+              extra: list[SSAValue]) -> None:
+    """x at an I-BERT-friendly scale, then `op_cls` (iSoftmax or its causal form) with the
+    polynomial coefficients for that scale; the result is uint8 at 1/255."""
+    x = op.operands[0]
     s_in, steps = snap_softmax_scale(float(rw.scale_of(x)))
     q = rw.out.requant(rw.qtensor(x, rw.describe(op)), s_in, f"rq_{rw.name(op)}")
     a, b, c = IBERT_EXP
     props = {"coeff_a": g.int_prop(1), "coeff_b": g.int_prop(round(b / s_in)),
              "coeff_c": g.int_prop(round(c / (a * s_in * s_in))), "log2": g.int_prop(steps),
              "n_levels": g.int_prop(256)}
-    (res,) = rw.out.emit(g.ISoftmaxOp, [q.value], props)
+    (res,) = rw.out.emit(op_cls, [q.value, *extra], props)
     rw.set(op.results[0], QTensor(res, np.asarray(1 / 255)))
+
+
+def _integer(rw: Rewriter, op: Operation, v: SSAValue) -> SSAValue:
+    """An integer operand (indices, positions) as it is: a graph input or a constant."""
+    entry = rw.entry(v)
+    if isinstance(entry, np.ndarray):
+        return rw.out.const(f"{rw.name(op)}_idx", entry)
+    if isinstance(entry, SSAValue):
+        return entry
+    raise QuantizeError(f"{rw.describe(op)}: operand %{v.name_hint or '?'} must be integers")
+
+
+@handles(g.CacheWriteOp)
+def cache_write(rw: Rewriter, op: Operation) -> None:
+    """The new rows requantized to the cache's own scale, then written in place: a cache
+    keeps one scale for its whole life (the calibration ties it, `tie_cache_ranges`)."""
+    cache, rows, pos = op.operands
+    qc = rw.act(cache, rw.describe(op))
+    qr = rw.out.requant(rw.qtensor(rows, rw.describe(op)), float(qc.scale), f"rq_{rw.name(op)}")
+    (res,) = rw.out.emit(g.CacheWriteOp, [qc.value, qr.value, _integer(rw, op, pos)],
+                         dict(op.properties))  # type: ignore[arg-type]
+    rw.set(op.results[0], QTensor(res, qc.scale))
 
 
 @handles(g.GeluOp)
@@ -460,13 +496,7 @@ def gather(rw: Rewriter, op: Operation) -> None:
         q = QTensor(rw.out.const(f"{name}_table", t_int), np.asarray(t_scale))
     else:
         q = rw.act(data, rw.describe(op))
-    idx_entry = rw.entry(indices)
-    if isinstance(idx_entry, np.ndarray):
-        idx = rw.out.const(f"{name}_idx", idx_entry)
-    elif isinstance(idx_entry, SSAValue):
-        idx = idx_entry
-    else:
-        raise QuantizeError(f"{rw.describe(op)}: indices must be integers")
+    idx = _integer(rw, op, indices)
     (res,) = rw.out.emit(g.GatherOp, [q.value, idx], dict(op.properties))  # type: ignore[arg-type]
     rw.set(op.results[0], QTensor(res, q.scale))
 
