@@ -106,6 +106,23 @@ def lower_isoftmax(op: Operation) -> list[KernelCall]:
                    (_prop(op, "log2"), I64), (wrap(_prop(op, "n_levels") - 1, 32), U32)])]
 
 
+@lowering(g.ICausalSoftmaxOp)
+def lower_icausal_softmax(op: Operation) -> list[KernelCall]:
+    """iSoftmax over each row's visible prefix; the kernel reads pos[0] at run time and
+    takes the query of row r as r % N, so a tile must hold whole (N, C) blocks."""
+    tx, tp = _int_codes(op)
+    r = code(op, op.results[0].type)
+    rows, length = _rows(op)
+    if rows * length == 0:
+        return []
+    queries = shape(op.operands[0])[-2]
+    return [kcall("icausal_softmax", [tx, r, tp], [arg_in(0, tx), arg_in(1, tp), arg_out(0, r)],
+                  [(rows, I32), (length, I32), (queries, I32),
+                   (wrap(_prop(op, "coeff_a"), 32), U32), (wrap(_prop(op, "coeff_b"), 32), U32),
+                   (wrap(_prop(op, "coeff_c"), 32), U32), (_prop(op, "log2"), I64),
+                   (wrap(_prop(op, "n_levels") - 1, 32), U32)])]
+
+
 def _ita_params(op: Operation) -> list[tuple[int, str]]:
     n = _prop(op, "n_levels")
     return [(n, I64), (n.bit_length() - 1, I32)]

@@ -13,7 +13,7 @@ from xdsl.ir import Operation
 
 from tinyslm_ir.dialects import graph as g
 from tinyslm_ir.dialects import graph_shapes as gs
-from tinyslm_ir.kernels.catalog import Arg, KernelCall, c_type, lowering
+from tinyslm_ir.kernels.catalog import Arg, KernelCall, NoKernelError, c_type, lowering
 from tinyslm_ir.kernels.lowerings.views import (
     ARR,
     I32,
@@ -148,3 +148,36 @@ def lower_gather(op: Operation) -> list[KernelCall]:
     return [kcall("gather", [t, ti], [arg_in(0, t), arg_in(1, ti), arg_out(0, t)],
                   [(prod(ds[:ax]), I32), (ds[ax], I32), (prod(ds[ax + 1:]), I32),
                    (numel(shape(idx)), I32)])]
+
+
+def _cache_view(op: Operation) -> tuple[str, str, list[int]]:
+    """(element code, position code, [outer, n, cap, inner]) of a cache_write: the cache as
+    (outer, cap, inner) around its axis, the rows as (outer, n, inner)."""
+    cache, rows, pos = op.operands
+    cs = shape(cache)
+    axis = gs.normalize_axis(g.get_int(op.properties, "axis"), len(cs))
+    tp = code(op, pos.type)
+    if is_float(tp):
+        raise NoKernelError(op, "the positions must be integers")
+    dims = [numel(cs[:axis]), shape(rows)[axis], cs[axis], numel(cs[axis + 1:])]
+    return byte_code(code(op, cache.type)), tp, dims
+
+
+@lowering(g.CacheWriteOp)
+def lower_cache_write(op: Operation) -> list[KernelCall]:
+    """The append on the cores; in place once bufferization gives the result the cache's
+    buffer (the kernel copies the cache only when it does not)."""
+    t, tp, dims = _cache_view(op)
+    if numel(dims) == 0:
+        return []
+    return [kcall("cache_write", [t, tp], [arg_in(0, t), arg_in(1, t), arg_in(2, tp),
+                                           arg_out(0, t)], [(d, I32) for d in dims])]
+
+
+def cache_write_dma(op: Operation) -> KernelCall:
+    """The append as one DMA issued by core 0 (strict-L1 code) on buffers (rows, pos,
+    cache): the cache is written in place, and pos must already be in L1."""
+    t, tp, dims = _cache_view(op)
+    call = kcall("cache_write_dma", [t, tp], [arg_in(1, t), arg_in(2, tp), arg_out(0, t)],
+                 [(d, I32) for d in dims])
+    return replace(call, parallel=False)

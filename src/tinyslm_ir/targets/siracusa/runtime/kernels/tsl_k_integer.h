@@ -62,35 +62,65 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
     }                                                                                          \
   }
 
-/* tsl_isoftmax__<tx>_<tr>(x, out, rows, L, coeff_a, coeff_b, coeff_c, log2, n_minus_1), the
- * coefficients modulo 2^32: per row, d = max - x, z = floor(d / log2), p = z*log2 - d,
- * e = (A (p + B)^2 + C) >> z in uint32 (0 for z >= 31), s = sum e (uint32),
- * out = floor(e (n-1) / s) with e (n-1) in uint32. e is recomputed in the last pass. */
-#define TSL_DEFINE_ISOFTMAX(tx, tr)                                                            \
-  static inline uint32_t tsl_isoftmax_e__##tx##_##tr(int64_t d, uint32_t ca, uint32_t cb,     \
+/* The row of iSoftmax shared by isoftmax and icausal_softmax, defined per kernel (`name`)
+ * so that either may be instantiated alone: the first V of L entries, the rest 0. */
+#define TSL_ISOFTMAX_ROW(name, tx, tr)                                                   \
+  static inline uint32_t tsl_##name##_e__##tx##_##tr(int64_t d, uint32_t ca, uint32_t cb,     \
                                                      uint32_t cc, int64_t log2) {              \
     int64_t z = d / log2;                                                                      \
     if (z >= 31) return 0;                                                                     \
     uint32_t q = (uint32_t)(z * log2 - d) + cb;                                                \
     return (ca * q * q + cc) >> z;                                                             \
   }                                                                                            \
+  static inline void tsl_##name##_row__##tx##_##tr(const tsl_t_##tx *xr, tsl_t_##tr *out,    \
+                                                   int32_t L, int32_t V, uint32_t ca,          \
+                                                   uint32_t cb, uint32_t cc, int64_t log2,     \
+                                                   uint32_t nm1) {                             \
+    tsl_t_##tx mx = xr[0];                                                                     \
+    for (int32_t j = 1; j < V; j++) mx = xr[j] > mx ? xr[j] : mx;                              \
+    uint32_t s = 0;                                                                            \
+    for (int32_t j = 0; j < V; j++)                                                            \
+      s += tsl_##name##_e__##tx##_##tr((int64_t)mx - (int64_t)xr[j], ca, cb, cc, log2);        \
+    for (int32_t j = 0; j < V; j++) {                                                          \
+      uint32_t e = tsl_##name##_e__##tx##_##tr((int64_t)mx - (int64_t)xr[j], ca, cb, cc, log2); \
+      out[j] = (tsl_t_##tr)(s ? (e * nm1) / s : 0);                                            \
+    }                                                                                          \
+    for (int32_t j = V; j < L; j++) out[j] = 0;                                                \
+  }
+
+/* tsl_isoftmax__<tx>_<tr>(x, out, rows, L, coeff_a, coeff_b, coeff_c, log2, n_minus_1), the
+ * coefficients modulo 2^32: per row, d = max - x, z = floor(d / log2), p = z*log2 - d,
+ * e = (A (p + B)^2 + C) >> z in uint32 (0 for z >= 31), s = sum e (uint32),
+ * out = floor(e (n-1) / s) with e (n-1) in uint32. e is recomputed in the last pass. */
+#define TSL_DEFINE_ISOFTMAX(tx, tr)                                                      \
+  TSL_ISOFTMAX_ROW(isoftmax, tx, tr)                                                     \
   static void tsl_isoftmax__##tx##_##tr(const tsl_t_##tx *x, tsl_t_##tr *out, int32_t rows,   \
                                         int32_t L, uint32_t ca, uint32_t cb, uint32_t cc,      \
                                         int64_t log2, uint32_t nm1) {                          \
     int32_t lo, hi;                                                                            \
     tsl_split(rows, 1, &lo, &hi);                                                              \
+    for (int32_t r = lo; r < hi; r++)                                                          \
+      tsl_isoftmax_row__##tx##_##tr(x + r * L, out + r * L, L, L, ca, cb, cc, log2, nm1);     \
+  }
+
+/* tsl_icausal_softmax__<tx>_<tr>_<tp>(x, pos, out, rows, L, N, ...): iSoftmax of each row over
+ * its visible prefix only. Rows come in blocks of N queries (x is (..., N, L)); query
+ * q = r % N sees positions 0..pos[0]+q, so the hidden entries take no part in max and sum
+ * and are 0 in the result. pos is read at run time: one program serves every decode step.
+ * A tile must start at a block boundary (the tiler keeps N whole) for q to be right. */
+#define TSL_DEFINE_ICAUSAL_SOFTMAX(tx, tr, tp)                                                 \
+  TSL_ISOFTMAX_ROW(icausal_softmax, tx, tr)                                                    \
+  static void tsl_icausal_softmax__##tx##_##tr##_##tp(                                         \
+      const tsl_t_##tx *x, const tsl_t_##tp *pos, tsl_t_##tr *out, int32_t rows, int32_t L,   \
+      int32_t N, uint32_t ca, uint32_t cb, uint32_t cc, int64_t log2, uint32_t nm1) {          \
+    int64_t p0 = (int64_t)pos[0];                                                              \
+    int32_t lo, hi;                                                                            \
+    tsl_split(rows, 1, &lo, &hi);                                                              \
     for (int32_t r = lo; r < hi; r++) {                                                        \
-      const tsl_t_##tx *xr = x + r * L;                                                        \
-      tsl_t_##tx mx = xr[0];                                                                   \
-      for (int32_t j = 1; j < L; j++) mx = xr[j] > mx ? xr[j] : mx;                            \
-      uint32_t s = 0;                                                                          \
-      for (int32_t j = 0; j < L; j++)                                                          \
-        s += tsl_isoftmax_e__##tx##_##tr((int64_t)mx - (int64_t)xr[j], ca, cb, cc, log2);      \
-      for (int32_t j = 0; j < L; j++) {                                                        \
-        uint32_t e = tsl_isoftmax_e__##tx##_##tr((int64_t)mx - (int64_t)xr[j], ca, cb, cc,     \
-                                                 log2);                                        \
-        out[r * L + j] = (tsl_t_##tr)(s ? (e * nm1) / s : 0);                                  \
-      }                                                                                        \
+      int64_t v = p0 + r % N + 1;                                                              \
+      int32_t V = v < 0 ? 0 : v > L ? L : (int32_t)v;                                          \
+      tsl_icausal_softmax_row__##tx##_##tr(x + r * L, out + r * L, L, V, ca, cb, cc, log2,     \
+                                           nm1);                                               \
     }                                                                                          \
   }
 

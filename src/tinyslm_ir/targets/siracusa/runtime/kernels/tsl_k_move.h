@@ -64,4 +64,43 @@
     }                                                                                          \
   }
 
+/* tsl_cache_write__<t>_<tp>(cache, rows, pos, out, outer, n, cap, inner): the KV-cache
+ * append. cache/out are (outer, cap, inner), rows (outer, n, inner); rows go to positions
+ * pos[0].. of every outer slice, read at run time so one program serves every decode step.
+ * Bufferization makes out the cache itself (in place: only the new rows move); a distinct out
+ * gets the cache copied first. A write past the capacity (the reference interpreter rejects
+ * it) leaves the rows out rather than write outside the buffer. */
+#define TSL_DEFINE_CACHE_WRITE(t, tp)                                                      \
+  static void tsl_cache_write__##t##_##tp(const tsl_t_##t *cache, const tsl_t_##t *rows,   \
+                                          const tsl_t_##tp *pos, tsl_t_##t *out,           \
+                                          int32_t outer, int32_t n, int32_t cap,           \
+                                          int32_t inner) {                                 \
+    int64_t p0 = (int64_t)pos[0];                                                          \
+    int32_t lo, hi;                                                                        \
+    tsl_split(outer, 1, &lo, &hi);                                                         \
+    for (int32_t o = lo; o < hi; o++) {                                                    \
+      if (out != cache)                                                                    \
+        for (int32_t k = o * cap * inner; k < (o + 1) * cap * inner; k++) out[k] = cache[k];\
+      if (p0 < 0 || p0 + n > cap) continue;                                                \
+      tsl_t_##t *dst = out + (o * cap + (int32_t)p0) * inner;                              \
+      const tsl_t_##t *src = rows + o * n * inner;                                         \
+      for (int32_t k = 0; k < n * inner; k++) dst[k] = src[k];                             \
+    }                                                                                      \
+  }
+
+/* tsl_cache_write_dma__<t>_<tp>(rows, pos, cache, outer, n, cap, inner): the same append in
+ * strict-L1 code, on core 0: cache and rows stay in L2 and move by one 2-D DMA (outer rows of
+ * n*inner elements, at the runtime offset pos[0]*inner); the core reads only pos, which the
+ * caller has moved to L1. Returns once the transfer is complete. */
+#define TSL_DEFINE_CACHE_WRITE_DMA(t, tp)                                                  \
+  static void tsl_cache_write_dma__##t##_##tp(const tsl_t_##t *rows, const tsl_t_##tp *pos,\
+                                              tsl_t_##t *cache, int32_t outer, int32_t n,  \
+                                              int32_t cap, int32_t inner) {                \
+    int64_t p0 = (int64_t)pos[0];                                                          \
+    if (p0 < 0 || p0 + n > cap) return;                                                    \
+    uint32_t row = (uint32_t)(n * inner) * sizeof(tsl_t_##t);                              \
+    tsl_dma_wait(tsl_dma_start_2d(cache + (int32_t)p0 * inner, rows, row, (uint32_t)outer, \
+                                  (uint32_t)(cap * inner) * sizeof(tsl_t_##t), row));      \
+  }
+
 #endif /* TSL_K_MOVE_H */
