@@ -139,7 +139,7 @@ def layers_json(prog: CProgram, ops: Mapping[str, tuple[str, int]]) -> list[dict
 
 
 def _spec(buf: CBuffer, onnx_name: str) -> art.TensorSpec:
-    return art.TensorSpec(buf.name, onnx_name, buf.dtype.name, buf.shape)
+    return art.TensorSpec(buf.stem, onnx_name, buf.dtype.name, buf.shape)
 
 
 FLOAT_ELEMENTS = ("f16", "bf16", "f32", "f64")

@@ -14,7 +14,14 @@ gives for it, in schedule order:
   (`tinyslm_ir.passes.tiled_layer`); the L1 buffers get the tiler's offsets here, so
   `plan-memory` plans only L2 and `verify-memory-plan{level=L1}` checks L1 independently;
 - a graph output that is not computed by an op of this function (an input, a weight, or a
-  value returned twice) is copied into its argument with the catalogue's copy kernel.
+  value returned twice) is copied into its argument with the catalogue's copy kernel;
+- `graph.cache_write` is in place: its result takes the cache operand's buffer when the write
+  is the cache's only use (else the kernel copies the cache first). A written input returned
+  as an output (the state pattern: a KV cache in, the updated cache out) gets no output
+  argument at all; `OUTPUT_ALIASES_ATTR` and `NUM_INPUTS_ATTR` on the function record it, so
+  the program reads that input and writes the same buffer to the output's file. In tiled
+  mode the append is one DMA issued by a core (`cache_write_dma`) with pos moved to L1 first,
+  since strict-L1 cores may not read L2.
 
 The schedule is the order of the graph ops, optionally reordered (`reorder=true`) by a
 memory-aware topological sort, since the order decides which buffers are live together. Live
@@ -44,7 +51,7 @@ from xdsl.dialects.builtin import (
     i8,
     i64,
 )
-from xdsl.ir import Attribute, Block, Operation, SSAValue
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
@@ -52,9 +59,10 @@ from tinyslm_ir.analysis.layer_names import layer_name
 from tinyslm_ir.analysis.lifetimes import live_intervals
 from tinyslm_ir.analysis.schedule import memory_aware_order
 from tinyslm_ir.analysis.tiling.solver import Tiler, TilingSolution
-from tinyslm_ir.dialects import lmem
-from tinyslm_ir.dialects.graph import GraphOp, ReshapeOp, WeightOp
+from tinyslm_ir.dialects import dma, lmem, tile
+from tinyslm_ir.dialects.graph import CacheWriteOp, GraphOp, ReshapeOp, WeightOp
 from tinyslm_ir.kernels.catalog import KernelCall, Param
+from tinyslm_ir.kernels.lowerings.movement import cache_write_dma
 from tinyslm_ir.passes.plan_memory import record_plan
 from tinyslm_ir.passes.select_kernels import calls_or_diagnostic
 from tinyslm_ir.passes.tiled_layer import (
@@ -64,6 +72,13 @@ from tinyslm_ir.passes.tiled_layer import (
     lower_tiled,
     plan_layer,
 )
+
+OUTPUT_ALIASES_ATTR = "lmem.output_aliases"
+"""Function attribute: per graph output, the index of the input argument that holds it (an
+input updated in place), or -1 for an output with its own trailing argument."""
+NUM_INPUTS_ATTR = "lmem.num_inputs"
+"""Function attribute: how many leading arguments are graph inputs (written inputs make the
+boundary impossible to infer from which arguments are written)."""
 
 ACTIVATION_LEVEL = "L2"
 """Untiled code keeps every intermediate tensor in L2; tiling moves tiles to L1."""
@@ -144,12 +159,14 @@ class _FunctionBufferizer:
         for arg in old_args:
             self.buffers[arg] = self._new_arg(memref_of(arg.type), arg.name_hint)
         outputs = list(self.ret.arguments)
-        out_args = [self._new_arg(memref_of(v.type), f"out{j}")
-                    for j, v in enumerate(outputs)]
+        aliases = [self._input_alias(v, old_args) for v in outputs]
+        out_args = [self._new_arg(memref_of(v.type), f"out{j}") if a < 0 else None
+                    for j, (v, a) in enumerate(zip(outputs, aliases, strict=True))]
         # Each output argument is written by the op that computes the value, once per value.
         destinations: dict[SSAValue, SSAValue] = {}
         for v, arg in zip(outputs, out_args, strict=True):
-            if isinstance(v.owner, GraphOp) and not isinstance(v.owner, WeightOp):
+            if arg is not None and isinstance(v.owner, GraphOp) \
+                    and not isinstance(v.owner, WeightOp):
                 destinations.setdefault(v, arg)
 
         graph_ops = [op for op in self.block.ops if isinstance(op, GraphOp)]
@@ -161,7 +178,7 @@ class _FunctionBufferizer:
         for op in self._order(computed, destinations):
             self._lower(op, layers[op], destinations)
         for j, (v, arg) in enumerate(zip(outputs, out_args, strict=True)):
-            if destinations.get(v) is not arg:
+            if arg is not None and self.buffers[v] is not arg:
                 self._emit(copy_calls(v), [self.buffers[v]], [arg], self._unique(f"copy_out{j}"))
 
         self.rewriter.insert_op(func.ReturnOp(), InsertPoint.before(self.ret))
@@ -171,7 +188,26 @@ class _FunctionBufferizer:
         for arg in old_args:
             self.block.erase_arg(arg)
         self.fn.update_function_type()
+        if any(a >= 0 for a in aliases):  # else the boundary is the first written argument
+            self.fn.attributes[NUM_INPUTS_ATTR] = IntegerAttr(len(old_args), i64)
+            self.fn.attributes[OUTPUT_ALIASES_ATTR] = DenseArrayBase.from_list(i64, aliases)
         self._write_live_ranges()
+
+    def _input_alias(self, v: SSAValue, inputs: list[BlockArgument]) -> int:
+        """The input index whose buffer holds output `v` (an in-place cache_write of an
+        input that nothing else reads, returned once), or -1."""
+        op = v.owner
+        if not isinstance(op, CacheWriteOp) or not self._in_place(op) \
+                or sum(u.operation is self.ret for u in v.uses) != 1:
+            return -1
+        cache = op.cache
+        return inputs.index(cache) if isinstance(cache, BlockArgument) and cache in inputs \
+            else -1
+
+    def _in_place(self, op: CacheWriteOp) -> bool:
+        """Whether the write may reuse the cache's buffer: nothing else reads the cache
+        (value semantics) and it is not a constant."""
+        return op.cache.has_one_use() and not isinstance(op.cache.owner, WeightOp)
 
     def _order(self, ops: list[GraphOp], destinations: dict[SSAValue, SSAValue]) -> list[GraphOp]:
         """The schedule: the given order, or memory-aware; outputs cost nothing (arguments)."""
@@ -211,6 +247,14 @@ class _FunctionBufferizer:
 
     def _lower(self, op: GraphOp, layer: str, destinations: dict[SSAValue, SSAValue]) -> None:
         calls = calls_or_diagnostic(op)
+        if isinstance(op, CacheWriteOp) and self._in_place(op):
+            self.buffers[op.res] = self.buffers[op.cache]
+            if self.tiling is not None:
+                self._cache_write_dma(op, layer)
+                return
+            self._emit(calls, [self.buffers[v] for v in op.operands], [self.buffers[op.res]],
+                       layer)
+            return
         plan = self.tiling.plan(op, layer) if self.tiling is not None else None
         for r in op.results:
             self.buffers[r] = destinations.get(r) or self._alloc(memref_of(r.type))
@@ -230,6 +274,24 @@ class _FunctionBufferizer:
         self.allocs += allocs
         touched = [*ins, *outs, *(a.res for a in allocs)]
         self.schedule += [(touched, touched) for c in loop.walk() if isinstance(c, lmem.CallOp)]
+
+    def _cache_write_dma(self, op: CacheWriteOp, layer: str) -> None:
+        """Tiled (strict-L1) append: pos[0] moves to L1 by DMA (a `tile.loop` of that one
+        transfer), then core 0 reads it and moves the rows into the cache by one DMA."""
+        pos = self.buffers[op.pos]
+        pos_type = memref_of(op.pos.type)
+        l1 = lmem.AllocOp(MemRefType(pos_type.get_element_type(), [1]), TILE_LEVEL, (0, 0))
+        l1.properties["offset"] = IntegerAttr(0, i64)
+        l1.res.name_hint = f"{layer}_pos"
+        self.allocs.append(l1)
+        self._insert(l1)
+        start = dma.StartOp(l1.res, pos, dst_offset=0, src_offset=0,
+                            row_bytes=lmem.buffer_bytes(l1.res.type))
+        body = Block([start, dma.WaitOp(start.token)])
+        self._insert(tile.LoopOp(layer, [], [pos], [TILE_LEVEL], body))
+        cache, rows = self.buffers[op.cache], self.buffers[op.rows]
+        self._insert(make_call(cache_write_dma(op), [rows, l1.res, cache], layer))
+        self.schedule.append(([pos, rows, l1.res], [l1.res, cache]))
 
     def _null(self) -> SSAValue:
         return self._insert(lmem.NullOp.create(result_types=[MemRefType(i8, [0])])).results[0]

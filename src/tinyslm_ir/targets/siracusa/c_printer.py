@@ -129,7 +129,7 @@ class _Printer:
     def io_buffers(self) -> None:
         self.line()
         self.line("/* ---- graph inputs and outputs (read from / written to <name>.bin) ---- */")
-        for b in [*self.prog.inputs, *self.prog.outputs]:
+        for b in [*self.prog.inputs, *(o for o in self.prog.outputs if o.file is None)]:
             self.line(f"static {b.ctype} {b.name}[{b.storage_count}] __attribute__((aligned("
                       f"{ARENA_ALIGN})));  /* {b.shape_text}, {b.nbytes} B */")
 
@@ -211,7 +211,7 @@ class _Printer:
             self.line("  }")
         self.line("  run_network();")
         for code, b in enumerate(self.prog.outputs, start=20):
-            self.line(f'  if (tsl_host_write("{b.name}.bin", {b.name}, {b.nbytes}) != '
+            self.line(f'  if (tsl_host_write("{b.stem}.bin", {b.name}, {b.nbytes}) != '
                       f"{b.nbytes}) return {code};")
         self.line("  return 0;")
         self.line("}")

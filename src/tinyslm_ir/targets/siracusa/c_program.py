@@ -10,18 +10,19 @@ each). `read_program` computes them once, so the C text, `weights.S`, `layers.js
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import prod
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import MemRefType, ModuleOp
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, MemRefType, ModuleOp
 from xdsl.ir import Operation, SSAValue
 from xdsl.utils.exceptions import DiagnosticException
 
 from tinyslm_ir.dialects import cluster, dma, lmem, tile
 from tinyslm_ir.frontend.input_types import dtype_of_element_type
 from tinyslm_ir.kernels.catalog import c_type, type_code
+from tinyslm_ir.passes.bufferize import NUM_INPUTS_ATTR, OUTPUT_ALIASES_ATTR
 
 ARENA_ALIGN = 16
 _NOT_IDENT = re.compile(r"[^A-Za-z0-9_]+")
@@ -51,6 +52,12 @@ class CBuffer:
     offset: int | None = None  # planned allocs only
     live: tuple[int, int] | None = None  # planned allocs only
     weight: str | None = None  # weights only: the weight-store name
+    file: str | None = None  # graph I/O: the .bin file stem when not `name` (an aliased output)
+
+    @property
+    def stem(self) -> str:
+        """The stem of the .bin file the program reads or writes this buffer as."""
+        return self.file or self.name
 
     @property
     def storage_count(self) -> int:
@@ -151,25 +158,50 @@ def _written_args(main: func.FuncOp) -> set[SSAValue]:
     return written
 
 
+def _io_boundary(main: func.FuncOp, args: list[SSAValue]) -> tuple[int, list[int]]:
+    """(number of input arguments, per output the input it aliases or -1): as bufferize
+    recorded them, else inferred (destination-passing style: the outputs are the trailing
+    arguments, the ones written)."""
+    n_attr, alias_attr = main.attributes.get(NUM_INPUTS_ATTR), \
+        main.attributes.get(OUTPUT_ALIASES_ATTR)
+    if isinstance(n_attr, IntegerAttr) and isinstance(alias_attr, DenseArrayBase):
+        n_in = n_attr.value.data
+        aliases = [int(a) for a in alias_attr.get_values()]
+        if n_in + sum(a < 0 for a in aliases) != len(args) or max(aliases, default=-1) >= n_in:
+            raise CEmitError(f"@main has {len(args)} arguments, but {n_in} inputs and "
+                             f"outputs {aliases} (-1: own argument) are recorded")
+        return n_in, aliases
+    written = _written_args(main)
+    n_in = next((i for i, a in enumerate(args) if a in written), len(args))
+    if any(a not in written for a in args[n_in:]):
+        raise CEmitError("@main's arguments must be graph inputs followed by graph outputs; "
+                         "an argument after the first output is never written")
+    return n_in, [-1] * (len(args) - n_in)
+
+
 def read_program(module: ModuleOp) -> CProgram:
     """The printable model of `module`; raises CEmitError on ops the printer cannot place."""
     main = _main_function(module)
     namer = _Namer()
     names: dict[SSAValue, str] = {}
     args = list(main.body.block.args)
-    written = _written_args(main)
-    # Destination-passing style: graph outputs are the trailing arguments, the ones written.
-    n_in = next((i for i, a in enumerate(args) if a in written), len(args))
-    if any(a not in written for a in args[n_in:]):
-        raise CEmitError("@main's arguments must be graph inputs followed by graph outputs; "
-                         "an argument after the first output is never written")
+    n_in, aliases = _io_boundary(main, args)
     io: dict[str, list[CBuffer]] = {"input": [], "output": []}
     for i, a in enumerate(args):
         if not isinstance(a.type, MemRefType):
             raise CEmitError(f"@main argument {i} has type {a.type}, expected a memref")
-        kind, k = ("input", i) if i < n_in else ("output", i - n_in)
-        io[kind].append(_buffer(namer.take(f"{kind}_{k}"), a.type, "L2"))
-        names[a] = io[kind][-1].name
+        if i < n_in:
+            io["input"].append(_buffer(namer.take(f"input_{i}"), a.type, "L2"))
+            names[a] = io["input"][-1].name
+    own = iter(args[n_in:])
+    for j, alias in enumerate(aliases):
+        if alias >= 0:  # an input updated in place: its buffer, written to the output's file
+            io["output"].append(replace(io["input"][alias], file=f"output_{j}"))
+            continue
+        a = next(own)
+        assert isinstance(a.type, MemRefType)
+        io["output"].append(_buffer(namer.take(f"output_{j}"), a.type, "L2"))
+        names[a] = io["output"][-1].name
 
     weights: list[CBuffer] = []
     buffers: list[CBuffer] = []
