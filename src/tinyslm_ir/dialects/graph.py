@@ -878,6 +878,67 @@ class RequantShiftOp(GraphOp):
                                     f"broadcastable to {x}, nor one value per channel")
 
 
+def per_column_param_ok(param: Sequence[int], n: int) -> bool:
+    """Whether a requant `mul`/`add` is a scalar or one value per output column: every dim 1
+    except the last, which is `n`."""
+    return prod(param) == 1 or (len(param) >= 1 and param[-1] == n and prod(param) == n)
+
+
+@irdl_op_definition
+class MatMulRequantOp(GraphOp):
+    """requant_shift(matmul(lhs, rhs), mul, add): an integer MatMul whose int32 product is
+    requantized in the same kernel (spec §1), so the accumulators never leave registers.
+
+    Made by the `fuse-requant` pass, never by the importer. `mul`/`add` are scalars or one
+    value per output column, `div` a power of two. With `trans_rhs` the rhs is read as
+    (..., N, K), i.e. the product is lhs @ swapaxes(rhs, -1, -2): attention scores read the
+    K cache rows directly instead of a transposed copy.
+    """
+
+    name = "graph.matmul_rq"
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    mul = operand_def(TensorType)
+    add = operand_def(TensorType)
+    res = result_def(TensorType)
+    div = prop_def(IntegerAttr)
+    n_levels = prop_def(IntegerAttr)
+    signed = prop_def(BoolAttr)
+    trans_rhs = opt_prop_def(BoolAttr)
+    traits = traits_def(Pure())
+    assembly_format = (
+        "$lhs `,` $rhs `,` $mul `,` $add attr-dict `:` functional-type(operands, results)"
+    )
+
+    @classmethod
+    def rhs_kn(cls, rhs: tuple[int, ...], props: Props) -> tuple[int, ...]:
+        """The rhs shape as the product reads it: (..., K, N)."""
+        if get_bool(props, "trans_rhs"):
+            if len(rhs) < 2:
+                raise gs.ShapeError("trans_rhs needs a rhs of rank >= 2")
+            return (*rhs[:-2], rhs[-1], rhs[-2])
+        return rhs
+
+    @classmethod
+    def infer(cls, operand_types, props):
+        a, b = operand_types[:2]
+        for what, t in zip(("lhs", "rhs", "mul", "add"), operand_types, strict=True):
+            _require_int(what, t)
+        _check_pow2(props, "div")
+        n = _check_levels(props)
+        if len(shape_of(a)) < 2 or len(shape_of(b)) < 2:
+            raise gs.ShapeError("lhs and rhs must have rank >= 2")
+        shape = gs.matmul_shape(shape_of(a), cls.rhs_kn(shape_of(b), props))
+        return [tensor(shape, gs.levels_type(n, get_bool(props, "signed")))]
+
+    def check_operands(self) -> None:
+        n = shape_of(self.res.type)[-1]
+        for name, v in (("mul", self.mul), ("add", self.add)):
+            if not per_column_param_ok(shape_of(v.type), n):
+                raise gs.ShapeError(f"{name} of shape {shape_of(v.type)} is neither a scalar "
+                                    f"nor one value per output column ({n})")
+
+
 class IntegerRowOp(GraphOp):
     """Integer op on the last axis of one operand."""
 
@@ -1219,7 +1280,7 @@ GRAPH_OPS: tuple[type[GraphOp], ...] = (
     ReduceMeanOp, ReduceMaxOp, SoftmaxOp, LayerNormOp, RMSNormOp, TransposeOp, ReshapeOp,
     ExpandOp, ConcatOp, SplitOp, SliceOp, PadOp, GatherOp, RequantShiftOp, ISoftmaxOp, ITAMaxOp,
     ITAPartialMaxOp, IHardswishOp, IGeluOp, TrueIntegerDivOp, IntegerDivOp, IRMSNormOp,
-    ILayerNormOp, INoNormOp, CacheWriteOp, CausalSoftmaxOp, ICausalSoftmaxOp,
+    ILayerNormOp, INoNormOp, MatMulRequantOp, CacheWriteOp, CausalSoftmaxOp, ICausalSoftmaxOp,
 )
 
 Graph = Dialect("graph", list(GRAPH_OPS), [])

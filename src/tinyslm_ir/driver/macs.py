@@ -13,7 +13,14 @@ from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Operation
 
 from tinyslm_ir.analysis.layer_names import layer_name
-from tinyslm_ir.dialects.graph import ConvOp, GemmOp, GraphOp, MatMulOp, WeightOp
+from tinyslm_ir.dialects.graph import (
+    ConvOp,
+    GemmOp,
+    GraphOp,
+    MatMulOp,
+    MatMulRequantOp,
+    WeightOp,
+)
 
 
 def _shape(value) -> tuple[int, ...]:
@@ -24,7 +31,7 @@ def _shape(value) -> tuple[int, ...]:
 
 def op_macs(op: Operation) -> int:
     """MACs of one graph op; 0 for everything that is not a contraction."""
-    if isinstance(op, MatMulOp):
+    if isinstance(op, MatMulOp | MatMulRequantOp):
         return prod(_shape(op.res)) * _shape(op.lhs)[-1]
     if isinstance(op, GemmOp):
         out = _shape(op.res)

@@ -15,6 +15,12 @@ def _fold_data_movement() -> type[ModulePass]:
     return FoldDataMovementPass
 
 
+def _fuse_requant() -> type[ModulePass]:
+    from tinyslm_ir.passes.fuse_requant import FuseRequantPass
+
+    return FuseRequantPass
+
+
 def _select_kernels() -> type[ModulePass]:
     from tinyslm_ir.passes.select_kernels import SelectKernelsPass
 
@@ -48,6 +54,7 @@ def _cluster_offload() -> type[ModulePass]:
 def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     return {
         "fold-data-movement": _fold_data_movement,
+        "fuse-requant": _fuse_requant,
         "select-kernels": _select_kernels,
         "bufferize": _bufferize,
         "plan-memory": _plan_memory,

@@ -9,6 +9,9 @@ gives for it, in schedule order:
 - `graph.weight` becomes `lmem.global` in the weight level (`weights-level`);
 - every other value gets a fresh `lmem.alloc` in L2, and each scratch buffer of an op an
   alloc live over the op's calls that use it;
+- a reshape keeps the row-major order of its bytes, so its result is a view of its operand's
+  buffer (the same memref: consumers read it through their own graph types) and costs no
+  call; only a reshape into a graph output, which has its own storage, is a copy;
 - with `l1` > 0 (tiled mode), an op the tiling analysis describes becomes a `tile.loop` that
   moves its operands between those L2 buffers and L1 tile buffers by DMA and computes on L1
   (`tinyslm_ir.passes.tiled_layer`); the L1 buffers get the tiler's offsets here, so
@@ -246,6 +249,9 @@ class _FunctionBufferizer:
         self.buffers[op.res] = self._insert(glob).results[0]
 
     def _lower(self, op: GraphOp, layer: str, destinations: dict[SSAValue, SSAValue]) -> None:
+        if isinstance(op, ReshapeOp) and op.res not in destinations:
+            self.buffers[op.res] = self.buffers[op.x]
+            return
         calls = calls_or_diagnostic(op)
         if isinstance(op, CacheWriteOp) and self._in_place(op):
             self.buffers[op.res] = self.buffers[op.cache]

@@ -21,10 +21,12 @@ from tinyslm_ir.passes import get_all_passes
 
 DEFAULT_PIPELINE: tuple[str, ...] = (
     "fold-data-movement",
+    "fuse-requant",
 )
 
 BACKEND_PIPELINE: tuple[str, ...] = (
     "fold-data-movement",
+    "fuse-requant",
     "select-kernels",
     "bufferize",
     "plan-memory",

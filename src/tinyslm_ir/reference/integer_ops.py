@@ -16,13 +16,17 @@ from tinyslm_ir.dialects import graph as g
 from tinyslm_ir.dialects import graph_shapes as gs
 from tinyslm_ir.reference.errors import InterpreterError, report_wrap
 from tinyslm_ir.reference.numerics import (
+    contraction_dtype,
+    element_kind,
     exact,
     isqrt,
     levels_range,
     maxabs,
     rhu_div,
     shift_right,
+    to_int,
     trunc_div,
+    wrap,
 )
 from tinyslm_ir.reference.registry import ImplTable
 from tinyslm_ir.reference.standard_ops import causal_visible
@@ -73,6 +77,26 @@ def _requant_shift(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
     div/2 is the op's own (0 for div = 1); x*mul + add is exact, not int32."""
     x, mul, add = args
     mul, add = requant_param(mul, x.shape), requant_param(add, x.shape)
+    div = _prop(op, "div")
+    x, mul, add = exact([x, mul, add], maxabs(x) * maxabs(mul) + maxabs(add) + div)
+    y = (x * mul + add + div // 2) // div
+    return [_clip_levels(op, y, g.get_bool(op.properties, "signed"))]
+
+
+@register(g.MatMulRequantOp)
+def _matmul_requant(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
+    """requant_shift(matmul(lhs, rhs)) (the `fuse-requant` pass): the product wraps to the
+    MatMul's integer result type exactly as the unfused MatMul's result does, then §1 with
+    `mul`/`add` broadcast along the last (column) axis."""
+    a, b, mul, add = args
+    if g.get_bool(op.properties, "trans_rhs"):
+        b = np.swapaxes(b, -1, -2)
+    dt = contraction_dtype(maxabs(a) * maxabs(b) * a.shape[-1])
+    product = to_int(np.matmul(a.astype(dt), b.astype(dt)))
+    kind = element_kind(gs.accumulator_type(g.elem_of(op.lhs.type), g.elem_of(op.rhs.type)))
+    x, count = wrap(product, kind)
+    report_wrap(op.name, count, f"the product ({kind.name})")
+    mul, add = mul.reshape(-1), add.reshape(-1)
     div = _prop(op, "div")
     x, mul, add = exact([x, mul, add], maxabs(x) * maxabs(mul) + maxabs(add) + div)
     y = (x * mul + add + div // 2) // div

@@ -54,3 +54,21 @@ func.func @branches(%x: tensor<64xi8>, %y: tensor<64xi8>) -> (tensor<64xi32>, te
 // REORDER-NEXT:    lmem.alloc {level = "L2", live = array<i64: 2, 3>, alignment = 8 : i64} : memref<64xi32>
 // REORDER-NEXT:    lmem.call {{.*}}layer = "b"
 // REORDER-NEXT:    lmem.call {{.*}}layer = "d"
+
+// -----
+
+// A reshape is a view: its consumer reads the operand's buffer (no call, no alloc), which
+// stays live until that consumer. A reshape into a graph output is still a copy.
+func.func @reshape_view(%x: tensor<2x8xi8>) -> (tensor<16xi32>, tensor<4x4xi32>) {
+  %0 = graph.add %x, %x : (tensor<2x8xi8>, tensor<2x8xi8>) -> tensor<2x8xi32>
+  %1 = graph.reshape %0 : tensor<2x8xi32> -> tensor<16xi32>
+  %2 = graph.add %1, %1 : (tensor<16xi32>, tensor<16xi32>) -> tensor<16xi32>
+  %3 = graph.reshape %0 : tensor<2x8xi32> -> tensor<4x4xi32>
+  func.return %2, %3 : tensor<16xi32>, tensor<4x4xi32>
+}
+// CHECK-LABEL: func.func @reshape_view(%x: memref<2x8xi8>, %out0: memref<16xi32>, %out1: memref<4x4xi32>) {
+// CHECK-NEXT:    %[[S:.*]] = lmem.alloc {level = "L2", live = array<i64: 0, 2>, alignment = 8 : i64} : memref<2x8xi32>
+// CHECK-NEXT:    lmem.call @{{\w+}}(%x, %x, %[[S]]) {{{.*}}layer = "add_0"{{.*}}}
+// CHECK-NEXT:    lmem.call @{{\w+}}(%[[S]], %[[S]], %out0) {{{.*}}layer = "add_2"{{.*}}}
+// CHECK-NEXT:    lmem.call @{{\w+}}(%[[S]], %out1) {{{.*}}layer = "reshape_3"{{.*}}}
+// CHECK-NEXT:    func.return

@@ -45,3 +45,26 @@ func.func @shared_transpose(%x: tensor<2x3xi8>) -> (tensor<2x3xi8>, tensor<3x2xi
 // CHECK-LABEL: func.func @shared_transpose(
 // CHECK-NEXT:    %[[T:.*]] = graph.transpose %x {perm = array<i64: 1, 0>} : tensor<2x3xi8> -> tensor<3x2xi8>
 // CHECK-NEXT:    func.return %x, %[[T]] : tensor<2x3xi8>, tensor<3x2xi8>
+
+// -----
+
+// A transpose that only moves unit dims keeps the element order: it becomes a reshape, and
+// then folds with the reshape after it (the decoder's head split and merge).
+func.func @unit_dim_transpose(%x: tensor<1x1x16x4xi8>) -> tensor<1x64xi8> {
+  %0 = graph.transpose %x {perm = array<i64: 0, 2, 1, 3>} : tensor<1x1x16x4xi8> -> tensor<1x16x1x4xi8>
+  %1 = graph.reshape %0 : tensor<1x16x1x4xi8> -> tensor<1x64xi8>
+  func.return %1 : tensor<1x64xi8>
+}
+// CHECK-LABEL: func.func @unit_dim_transpose(
+// CHECK-NEXT:    %[[R:.*]] = graph.reshape %x : tensor<1x1x16x4xi8> -> tensor<1x64xi8>
+// CHECK-NEXT:    func.return %[[R]] : tensor<1x64xi8>
+
+// -----
+
+// Swapping two dims of extent > 1 moves elements: that transpose stays.
+func.func @real_transpose(%x: tensor<1x16x3x4xi8>) -> tensor<1x16x4x3xi8> {
+  %0 = graph.transpose %x {perm = array<i64: 0, 1, 3, 2>} : tensor<1x16x3x4xi8> -> tensor<1x16x4x3xi8>
+  func.return %0 : tensor<1x16x4x3xi8>
+}
+// CHECK-LABEL: func.func @real_transpose(
+// CHECK-NEXT:    graph.transpose %x {perm = array<i64: 0, 1, 3, 2>}

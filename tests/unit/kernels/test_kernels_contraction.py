@@ -64,3 +64,30 @@ test_matmul = batched(make_matmul, size=24)
 test_gemm = batched(make_gemm, size=24)
 test_gemm_i8 = batched(make_gemm_i8, size=16)
 
+
+
+def make_matmul_rq(rng: np.random.Generator) -> Case:
+    """MatMul fused with RequantShift (tsl_k_gemm_rq.h): GEMV shapes around the 16/8/4-column
+    blocks and the row split, transposed rhs (attention scores), scalar and per-column
+    parameters, and mul/add values both small (the kernel's int32 path) and large (int64)."""
+    m = int(pick(rng, [1, 1, 2, 3, 9]))
+    k = int(pick(rng, [1, 3, 4, 8, 33, 64]))
+    n = int(pick(rng, [1, 3, 4, 7, 8, 16, 17, 40, 65, 130]))
+    batch = rand_shape(rng, int(rng.integers(0, 3)), 4)
+    ba, bb = broadcast_operand(rng, batch), broadcast_operand(rng, batch)
+    trans = bool(rng.random() < 0.3)
+    ta = pick(rng, (np.int8, np.uint8))
+    a = ints(rng, (*ba, m, k), ta)
+    b = ints(rng, (*bb, n, k) if trans else (*bb, k, n), np.int8)
+    tm, td = pick(rng, (np.int16, np.int32)), pick(rng, (np.int8, np.int32))
+    big = rng.random() < 0.3
+    pshape = pick(rng, [(1,), (n,), (1, n)])
+    mul = ints(rng, pshape, tm, -(2**20) if big else -(2**7), 2**20 if big else 2**9)
+    add = ints(rng, pshape, td, -(2**24) if big else -100, 2**24 if big else 100)
+    div = int(pick(rng, [1, 2, 2**10, 2**16, 2**21]))
+    props = {"div": g.int_prop(div), "n_levels": g.int_prop(int(pick(rng, [256, 256, 16]))),
+             "signed": g.bool_prop(bool(rng.random() < 0.8)), "trans_rhs": g.bool_prop(trans)}
+    return Case(g.MatMulRequantOp, [a, b, mul, add], props)
+
+
+test_matmul_rq = batched(make_matmul_rq, size=24)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.unit.kernels.harness import Case, Maker, check, make_cases, run_spike
-from tests.unit.kernels.test_kernels_contraction import make_gemm, make_gemm_i8
+from tests.unit.kernels.test_kernels_contraction import make_gemm, make_gemm_i8, make_matmul_rq
 from tests.unit.kernels.test_kernels_conv_pool import make_conv
 from tests.unit.kernels.test_kernels_elementwise import make_binary
 from tests.unit.kernels.test_kernels_integer import (
@@ -54,6 +54,7 @@ FAMILIES = [
     (make_requant, g.RequantShiftOp), (make_norms, g.IRMSNormOp),
     (make_pointwise, g.IHardswishOp), (make_binary, g.AddOp),
     (make_reshape_transpose_expand, g.TransposeOp), (make_softmaxes, g.ISoftmaxOp),
+    (make_matmul_rq, g.MatMulRequantOp),
 ]
 
 
@@ -61,5 +62,5 @@ def test_int8_families_on_8_cores() -> None:
     cases = []
     for make, op in FAMILIES:
         cases += make_cases(_int8(make, op), range(80))[:4]
-    assert len({type(c.op) for c in cases}) == 9
+    assert len({type(c.op) for c in cases}) == len(FAMILIES)
     check(cases, run_spike(cases, cores=8))

@@ -211,12 +211,16 @@ def rows(kind: str, x: Sequence[int], x_bytes: int, out_bytes: int, *, axis: int
 def gemm(kind: str, batch: Sequence[int], m: int, n: int, k: int, *,
          a_batch: Sequence[int], b_batch: Sequence[int], a_bytes: int, b_bytes: int,
          out_bytes: int, trans_a: bool = False, trans_b: bool = False,
-         bias: tuple[Sequence[int], int] | None = None) -> OpTiling:
+         bias: tuple[Sequence[int], int] | None = None,
+         columns: Sequence[tuple[Sequence[int], int]] = (), kernel: str = "gemm") -> OpTiling:
     """A batched GEMM ``out[b, m, n] = sum_k A[b, m, k] B[b, k, n] (+ bias[m, n])``.
 
     ``a_batch``/``b_batch`` are the operands' own batch shapes (broadcast against ``batch``).
     M, N and the reduction K are all tileable; N and K keep the packed-int8 granule of the
     operand whose rows they run along. K tiles accumulate in int32 partial sums in L1.
+    ``columns`` (shape ``()`` or ``(n,)``, bytes) are per-column operands after the bias, such
+    as a fused requantization's mul and add: sliced along N with the output. ``kernel``
+    names the kernel family in the cost model.
     """
     bdims = [Dim(f"b{i}", e) for i, e in enumerate(batch)]
     dm = Dim("m", m)
@@ -230,9 +234,10 @@ def gemm(kind: str, batch: Sequence[int], m: int, n: int, k: int, *,
     ops = [Operand("a", a_axes, a_bytes), Operand("b", b_axes, b_bytes)]
     if bias is not None:
         ops.append(Operand("bias", _broadcast_axes(bias[0], (dm, dn)), bias[1]))
+    ops += [Operand(f"p{i}", _broadcast_axes(sh, (dn,)), b) for i, (sh, b) in enumerate(columns)]
     out_axes = tuple(Axis(d.extent, d.name) for d in (*bdims, dm, dn))
     ops.append(Operand("out", out_axes, out_bytes, True))
-    return OpTiling(kind, dims, tuple(ops), "gemm", acc_bytes=4)
+    return OpTiling(kind, dims, tuple(ops), kernel, acc_bytes=4)
 
 
 @dataclass(frozen=True)

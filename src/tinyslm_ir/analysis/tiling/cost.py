@@ -45,8 +45,16 @@ INSTRUCTIONS_PER_POINT: Mapping[str, float] = {
     "row": 12.0,  # norms and softmax: about three passes over the row
     "pool": 3.0,  # per window tap
     "move": 2.0,  # a copy: load + store
+    "gemm_rq": 3.25,  # at best; see GEMM_RQ_COLUMNS
 }
 """Kernel instructions per unit of work (a MAC, an element, a tap) on one core."""
+
+GEMM_RQ_COLUMNS = ((16, 3.25), (8, 3.5), (4, 4.0), (1, 7.0))
+"""tsl_gemm_rq: instructions per MAC by how many columns a core computes per A load (its
+16/8/4-column blocks, else one dot product per column), measured on spike. A decode GEMV's
+N tile is split over the cores, so an N tile of 32 leaves each core a 4-column block."""
+GEMM_RQ_PER_OUTPUT = 20
+"""tsl_gemm_rq: the int32 requantization, clip and store of one output."""
 
 
 @dataclass(frozen=True)
@@ -165,8 +173,23 @@ def _tile_classes(desc: OpTiling, sizes: Mapping[str, int]):
             n for _, n in combo)
 
 
+def _gemm_rq_cycles(desc: OpTiling, extents: Mapping[str, int], cores: int) -> int:
+    """The critical core's instructions for one tsl_gemm_rq tile: rows over the cores when
+    there are enough, else the N columns (tsl_k_gemm_rq.h)."""
+    n, k = extents["n"], extents["k"]
+    rows = prod(extents[d.name] for d in desc.dims if d.name not in ("n", "k"))
+    if rows >= cores:
+        rows, cols = ceil(rows / cores), n
+    else:
+        cols = ceil(n / cores)
+    per_mac = next(c for w, c in GEMM_RQ_COLUMNS if cols >= w or w == 1)
+    return ceil(rows * cols * (k * per_mac + GEMM_RQ_PER_OUTPUT))
+
+
 def _compute_cycles(desc: OpTiling, extents: Mapping[str, int], cores: int) -> int:
     """One tile's parallel region: fork + barrier + the critical core's instructions."""
+    if desc.kernel == "gemm_rq":
+        return FORK_CYCLES + BARRIER_CYCLES + _gemm_rq_cycles(desc, extents, cores)
     parallel = max((extents[d.name] for d in desc.dims if not d.reduction), default=1)
     points = prod(extents.values()) * desc.work_per_point
     per_core = ceil(parallel / cores) * (points // parallel)

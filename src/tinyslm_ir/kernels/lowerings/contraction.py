@@ -1,7 +1,8 @@
-"""MatMul and Gemm as one batched GEMM kernel (tsl_k_gemm.h).
+"""MatMul and Gemm as one batched GEMM kernel (tsl_k_gemm.h); MatMul fused with RequantShift
+as tsl_gemm_rq (tsl_k_gemm_rq.h).
 
-The kernel reads A and B through strides, so transposed Gemm operands, numpy's 1-D promotion
-and broadcast batch dimensions need no copies: the lowering only computes the strides.
+The kernels read A and B through strides, so transposed Gemm operands, numpy's 1-D promotion
+and broadcast batch dimensions need no copies: the lowerings only compute the strides.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from xdsl.ir import Operation
 
 from tinyslm_ir.dialects import graph as g
 from tinyslm_ir.dialects import graph_shapes as gs
-from tinyslm_ir.kernels.catalog import KernelCall, lowering
+from tinyslm_ir.kernels.catalog import KernelCall, NoKernelError, lowering
 from tinyslm_ir.kernels.lowerings.views import (
     ARR,
     I32,
     NULL,
+    U32,
     arg_in,
     arg_out,
     broadcast_strides,
@@ -26,6 +28,9 @@ from tinyslm_ir.kernels.lowerings.views import (
     collapse,
     is_float,
     kcall,
+    levels,
+    log2_exact,
+    maxabs,
     numel,
     scalar_type,
     shape,
@@ -75,6 +80,43 @@ def lower_matmul(op: Operation) -> list[KernelCall]:
     check_rank(op, len(view))
     return [gemm_call(op, ta, tb, r, batch=view, bsa=bsa, bsb=bsb, m=m, n=n, k=k,
                       a_mk=(k, 1), b_kn=(n, 1), c=None, alpha=1, beta=0)]
+
+
+INT32_MAX = 2**31 - 1
+
+
+@lowering(g.MatMulRequantOp)
+def lower_matmul_requant(op: Operation) -> list[KernelCall]:
+    """One tsl_gemm_rq call. The requantization runs in int32 when |acc|max*|mul|max +
+    |add|max + div fits for the operand types, else in int64, where the kernel still takes
+    int32 when the actual mul/add values allow; |acc| is at most the int32 product the MatMul
+    wraps to, and at most K * |a|max * |b|max."""
+    a, b, mul, add = op.operands
+    ta, tb, tm, td = (code(op, v.type) for v in (a, b, mul, add))
+    r = code(op, op.results[0].type)
+    if is_float(ta) or is_float(tb) or is_float(tm) or is_float(td):
+        raise NoKernelError(op, "matmul_rq needs integer operands")
+    trans = g.get_bool(op.properties, "trans_rhs")
+    sa, sb = shape(a), g.MatMulRequantOp.rhs_kn(shape(b), op.properties)
+    m, k, n = sa[-2], sa[-1], sb[-1]
+    if numel(shape(op.results[0])) == 0:
+        return []
+    batch = gs.broadcast_shapes(sa[:-2], sb[:-2])
+    ba = tuple(s * m * k for s in broadcast_strides(sa[:-2], batch)) if batch else ()
+    bb = tuple(s * k * n for s in broadcast_strides(sb[:-2], batch)) if batch else ()
+    view, (bsa, bsb) = collapse(batch, [ba, bb])
+    check_rank(op, len(view))
+    div = g.get_int(op.properties, "div")
+    lo, hi = levels(g.get_int(op.properties, "n_levels"), g.get_bool(op.properties, "signed"))
+    acc = min(k * maxabs(ta) * maxabs(tb), 2**31)
+    tc = "i32" if acc * maxabs(tm) + maxabs(td) + div <= INT32_MAX else "i64"
+    sbk, sbn = (1, k) if trans else (n, 1)
+    return [kcall("gemm_rq", [ta, tb, tm, td, r, tc],
+                  [arg_in(0, ta), arg_in(1, tb), arg_in(2, tm), arg_in(3, td), arg_out(0, r)],
+                  [(len(view), I32), (view, ARR), (bsa, ARR), (bsb, ARR), (m, I32), (n, I32),
+                   (k, I32), (sbk, I32), (sbn, I32), (0 if numel(shape(mul)) == 1 else 1, I32),
+                   (0 if numel(shape(add)) == 1 else 1, I32), (log2_exact(div), I32),
+                   (lo, I32), (hi, I32), (acc, U32)])]
 
 
 @lowering(g.GemmOp)

@@ -62,45 +62,71 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
     }                                                                                          \
   }
 
-/* The row of iSoftmax shared by isoftmax and icausal_softmax, defined per kernel (`name`)
- * so that either may be instantiated alone: the first V of L entries, the rest 0. */
-#define TSL_ISOFTMAX_ROW(name, tx, tr)                                                   \
-  static inline uint32_t tsl_##name##_e__##tx##_##tr(int64_t d, uint32_t ca, uint32_t cb,     \
-                                                     uint32_t cc, int64_t log2) {              \
-    int64_t z = d / log2;                                                                      \
-    if (z >= 31) return 0;                                                                     \
-    uint32_t q = (uint32_t)(z * log2 - d) + cb;                                                \
-    return (ca * q * q + cc) >> z;                                                             \
-  }                                                                                            \
-  static inline void tsl_##name##_row__##tx##_##tr(const tsl_t_##tx *xr, tsl_t_##tr *out,    \
-                                                   int32_t L, int32_t V, uint32_t ca,          \
-                                                   uint32_t cb, uint32_t cc, int64_t log2,     \
-                                                   uint32_t nm1) {                             \
-    tsl_t_##tx mx = xr[0];                                                                     \
-    for (int32_t j = 1; j < V; j++) mx = xr[j] > mx ? xr[j] : mx;                              \
-    uint32_t s = 0;                                                                            \
-    for (int32_t j = 0; j < V; j++)                                                            \
-      s += tsl_##name##_e__##tx##_##tr((int64_t)mx - (int64_t)xr[j], ca, cb, cc, log2);        \
-    for (int32_t j = 0; j < V; j++) {                                                          \
-      uint32_t e = tsl_##name##_e__##tx##_##tr((int64_t)mx - (int64_t)xr[j], ca, cb, cc, log2); \
-      out[j] = (tsl_t_##tr)(s ? (e * nm1) / s : 0);                                            \
-    }                                                                                          \
-    for (int32_t j = V; j < L; j++) out[j] = 0;                                                \
+/* The row of iSoftmax (spec §2) shared by isoftmax and icausal_softmax, defined per kernel
+ * (`name`) so that either may be instantiated alone: the first V of L entries, the rest 0.
+ * Coefficients are taken modulo 2^32: d = max - x, z = floor(d / log2), p = z*log2 - d,
+ * e = (A (p + B)^2 + C) >> z in uint32 (0 for z >= 31), s = sum e (uint32),
+ * out = floor(e (n-1) / s) with e (n-1) in uint32.
+ * d and log2 fit int32 for inputs of up to 16 bits: then everything is 32-bit (a 64-bit
+ * division is a libcall of some hundred instructions on RV32; z*log2 - d is only needed
+ * modulo 2^32), and rows of up to TSL_ISOFTMAX_KEEP visible entries keep their e values on
+ * the stack for the last pass. Other rows take the 64-bit path and recompute e. 80 covers a
+ * decode step's 65 keys in 320 B of a strict build's 1 KiB core stack
+ * (memory_map.STRICT_STACK_SIZE). */
+#define TSL_ISOFTMAX_KEEP 80
+#define TSL_ISOFTMAX_ROW(name, tx, tr)                                                          \
+  static inline uint32_t tsl_##name##_e__##tx##_##tr(int64_t d, uint32_t ca, uint32_t cb,       \
+                                                     uint32_t cc, int64_t log2) {               \
+    int64_t z = d / log2;                                                                       \
+    if (z >= 31) return 0;                                                                      \
+    uint32_t q = (uint32_t)(z * log2 - d) + cb;                                                 \
+    return (ca * q * q + cc) >> z;                                                              \
+  }                                                                                             \
+  static inline uint32_t tsl_##name##_e32__##tx##_##tr(int32_t d, uint32_t ca, uint32_t cb,     \
+                                                       uint32_t cc, int32_t log2) {             \
+    int32_t z = d / log2;                                                                       \
+    if (z >= 31) return 0;                                                                      \
+    uint32_t q = (uint32_t)(z * log2 - d) + cb;                                                 \
+    return (ca * q * q + cc) >> z;                                                              \
+  }                                                                                             \
+  static inline void tsl_##name##_row__##tx##_##tr(const tsl_t_##tx *xr, tsl_t_##tr *out,       \
+                                                   int32_t L, int32_t V, uint32_t ca,           \
+                                                   uint32_t cb, uint32_t cc, int64_t log2,      \
+                                                   uint32_t nm1) {                              \
+    tsl_t_##tx mx = xr[0];                                                                      \
+    for (int32_t j = 1; j < V; j++) mx = xr[j] > mx ? xr[j] : mx;                               \
+    uint32_t s = 0;                                                                             \
+    if (V <= TSL_ISOFTMAX_KEEP && sizeof(tsl_t_##tx) <= 2 && log2 <= INT32_MAX) {               \
+      uint32_t keep[TSL_ISOFTMAX_KEEP];                                                         \
+      for (int32_t j = 0; j < V; j++) {                                                         \
+        keep[j] = tsl_##name##_e32__##tx##_##tr((int32_t)mx - (int32_t)xr[j], ca, cb, cc,       \
+                                                (int32_t)log2);                                 \
+        s += keep[j];                                                                           \
+      }                                                                                         \
+      for (int32_t j = 0; j < V; j++) out[j] = (tsl_t_##tr)(s ? (keep[j] * nm1) / s : 0);       \
+    } else {                                                                                    \
+      for (int32_t j = 0; j < V; j++)                                                           \
+        s += tsl_##name##_e__##tx##_##tr((int64_t)mx - (int64_t)xr[j], ca, cb, cc, log2);       \
+      for (int32_t j = 0; j < V; j++) {                                                         \
+        uint32_t e = tsl_##name##_e__##tx##_##tr((int64_t)mx - (int64_t)xr[j], ca, cb, cc,      \
+                                                 log2);                                         \
+        out[j] = (tsl_t_##tr)(s ? (e * nm1) / s : 0);                                           \
+      }                                                                                         \
+    }                                                                                           \
+    for (int32_t j = V; j < L; j++) out[j] = 0;                                                 \
   }
 
-/* tsl_isoftmax__<tx>_<tr>(x, out, rows, L, coeff_a, coeff_b, coeff_c, log2, n_minus_1), the
- * coefficients modulo 2^32: per row, d = max - x, z = floor(d / log2), p = z*log2 - d,
- * e = (A (p + B)^2 + C) >> z in uint32 (0 for z >= 31), s = sum e (uint32),
- * out = floor(e (n-1) / s) with e (n-1) in uint32. e is recomputed in the last pass. */
-#define TSL_DEFINE_ISOFTMAX(tx, tr)                                                      \
-  TSL_ISOFTMAX_ROW(isoftmax, tx, tr)                                                     \
-  static void tsl_isoftmax__##tx##_##tr(const tsl_t_##tx *x, tsl_t_##tr *out, int32_t rows,   \
-                                        int32_t L, uint32_t ca, uint32_t cb, uint32_t cc,      \
-                                        int64_t log2, uint32_t nm1) {                          \
-    int32_t lo, hi;                                                                            \
-    tsl_split(rows, 1, &lo, &hi);                                                              \
-    for (int32_t r = lo; r < hi; r++)                                                          \
-      tsl_isoftmax_row__##tx##_##tr(x + r * L, out + r * L, L, L, ca, cb, cc, log2, nm1);     \
+/* tsl_isoftmax__<tx>_<tr>(x, out, rows, L, coeff_a, coeff_b, coeff_c, log2, n_minus_1):
+ * every row whole (see TSL_ISOFTMAX_ROW). */
+#define TSL_DEFINE_ISOFTMAX(tx, tr)                                                             \
+  TSL_ISOFTMAX_ROW(isoftmax, tx, tr)                                                            \
+  static void tsl_isoftmax__##tx##_##tr(const tsl_t_##tx *x, tsl_t_##tr *out, int32_t rows,     \
+                                        int32_t L, uint32_t ca, uint32_t cb, uint32_t cc,       \
+                                        int64_t log2, uint32_t nm1) {                           \
+    int32_t lo, hi;                                                                             \
+    tsl_split(rows, 1, &lo, &hi);                                                               \
+    for (int32_t r = lo; r < hi; r++)                                                           \
+      tsl_isoftmax_row__##tx##_##tr(x + r * L, out + r * L, L, L, ca, cb, cc, log2, nm1);       \
   }
 
 /* tsl_icausal_softmax__<tx>_<tr>_<tp>(x, pos, out, rows, L, N, ...): iSoftmax of each row over
@@ -108,38 +134,55 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
  * q = r % N sees positions 0..pos[0]+q, so the hidden entries take no part in max and sum
  * and are 0 in the result. pos is read at run time: one program serves every decode step.
  * A tile must start at a block boundary (the tiler keeps N whole) for q to be right. */
-#define TSL_DEFINE_ICAUSAL_SOFTMAX(tx, tr, tp)                                                 \
-  TSL_ISOFTMAX_ROW(icausal_softmax, tx, tr)                                                    \
-  static void tsl_icausal_softmax__##tx##_##tr##_##tp(                                         \
-      const tsl_t_##tx *x, const tsl_t_##tp *pos, tsl_t_##tr *out, int32_t rows, int32_t L,   \
-      int32_t N, uint32_t ca, uint32_t cb, uint32_t cc, int64_t log2, uint32_t nm1) {          \
-    int64_t p0 = (int64_t)pos[0];                                                              \
-    int32_t lo, hi;                                                                            \
-    tsl_split(rows, 1, &lo, &hi);                                                              \
-    for (int32_t r = lo; r < hi; r++) {                                                        \
-      int64_t v = p0 + r % N + 1;                                                              \
-      int32_t V = v < 0 ? 0 : v > L ? L : (int32_t)v;                                          \
-      tsl_icausal_softmax_row__##tx##_##tr(x + r * L, out + r * L, L, V, ca, cb, cc, log2,     \
-                                           nm1);                                               \
-    }                                                                                          \
+#define TSL_DEFINE_ICAUSAL_SOFTMAX(tx, tr, tp)                                                  \
+  TSL_ISOFTMAX_ROW(icausal_softmax, tx, tr)                                                     \
+  static void tsl_icausal_softmax__##tx##_##tr##_##tp(                                          \
+      const tsl_t_##tx *x, const tsl_t_##tp *pos, tsl_t_##tr *out, int32_t rows, int32_t L,     \
+      int32_t N, uint32_t ca, uint32_t cb, uint32_t cc, int64_t log2, uint32_t nm1) {           \
+    int64_t p0 = (int64_t)pos[0];                                                               \
+    int32_t lo, hi;                                                                             \
+    tsl_split(rows, 1, &lo, &hi);                                                               \
+    for (int32_t r = lo; r < hi; r++) {                                                         \
+      int64_t v = p0 + r % N + 1;                                                               \
+      int32_t V = v < 0 ? 0 : v > L ? L : (int32_t)v;                                           \
+      tsl_icausal_softmax_row__##tx##_##tr(x + r * L, out + r * L, L, V, ca, cb, cc, log2,      \
+                                           nm1);                                                \
+    }                                                                                           \
   }
 
 /* tsl_irmsnorm__<tx>_<tw>_<tr>_<tacc>(x, w, out, rows, L, sw, log2d, lo, hi): per row,
  * sigma = isqrt(floor(sum x^2 / L) + 1); out = clip(trunc(x*w / sigma) >> log2d, lo, hi).
- * tacc (i32 or i64) holds sum x^2 exactly; w's stride is 1, or 0 for a single weight. */
+ * tacc (i32 or i64) holds sum x^2 exactly; w's stride is 1, or 0 for a single weight.
+ * Rows go to the team when there are enough; fewer rows (a decode step has one) split their
+ * columns instead, every core computing the row's sigma itself (L multiply-adds, cheaper than
+ * a barrier). The mean is a shift for a power-of-two L, sigma a 32-bit root when the mean
+ * fits, and x*w / sigma a 32-bit division for inputs of up to 16 bits, not both uint16
+ * (|x*w| < 2^31 and sigma <= 2^16 + 1 then): RV32 has no 64-bit division instruction. */
 #define TSL_DEFINE_IRMSNORM(tx, tw, tr, tacc)                                                  \
   static void tsl_irmsnorm__##tx##_##tw##_##tr##_##tacc(                                       \
       const tsl_t_##tx *x, const tsl_t_##tw *w, tsl_t_##tr *out, int32_t rows, int32_t L,     \
       int32_t sw, int32_t log2d, int32_t lo, int32_t hi) {                                     \
-    int32_t a, b;                                                                              \
-    tsl_split(rows, 1, &a, &b);                                                                \
+    int32_t a = 0, b = rows, c0 = 0, c1 = L;                                                   \
+    if (rows >= (int32_t)tsl_team_size())                                                      \
+      tsl_split(rows, 1, &a, &b);                                                              \
+    else                                                                                       \
+      tsl_split(L, 1, &c0, &c1);                                                               \
+    if (c0 >= c1) return;                                                                      \
+    /* |x*w| < 2^31 unless both are 32-bit wide or both uint16 */                           \
+    const int narrow = sizeof(tsl_t_##tx) <= 2 && sizeof(tsl_t_##tw) <= 2 &&                   \
+                       !(sizeof(tsl_t_##tx) == 2 && sizeof(tsl_t_##tw) == 2 &&                 \
+                         (tsl_t_##tx)-1 > 0 && (tsl_t_##tw)-1 > 0);                            \
     for (int32_t r = a; r < b; r++) {                                                          \
       const tsl_t_##tx *xr = x + r * L;                                                        \
       tsl_t_##tacc sq = 0;                                                                     \
       for (int32_t j = 0; j < L; j++) sq += (tsl_t_##tacc)xr[j] * (tsl_t_##tacc)xr[j];         \
-      int64_t sigma = (int64_t)tsl_isqrt64((uint64_t)(sq / L) + 1);                            \
-      for (int32_t j = 0; j < L; j++) {                                                        \
-        int64_t t = tsl_tdiv_small((int64_t)xr[j] * (int64_t)w[j * sw], sigma);                \
+      uint64_t mean = (L & (L - 1)) == 0 ? (uint64_t)sq >> __builtin_ctz((uint32_t)L)         \
+                                         : (uint64_t)(sq / L);                                 \
+      int64_t sigma = mean < UINT32_MAX ? (int64_t)tsl_isqrt32((uint32_t)mean + 1)             \
+                                        : (int64_t)tsl_isqrt64(mean + 1);                      \
+      for (int32_t j = c0; j < c1; j++) {                                                      \
+        int64_t t = narrow ? (int32_t)xr[j] * (int32_t)w[j * sw] / (int32_t)sigma              \
+                           : tsl_tdiv_small((int64_t)xr[j] * (int64_t)w[j * sw], sigma);       \
         out[r * L + j] = (tsl_t_##tr)tsl_clip64(t >> log2d, lo, hi);                           \
       }                                                                                        \
     }                                                                                          \

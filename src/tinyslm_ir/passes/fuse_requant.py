@@ -1,0 +1,101 @@
+"""Fuse a RequantShift into the integer MatMul that produces its input.
+
+QuantLib graphs follow nearly every MatMul by a RequantShift. Unfused, the int32 product makes
+a round trip through memory (4 bytes per element, written and read back) and each op pays a
+kernel launch; a decode step's GEMVs are small enough that those fixed costs dominate. The
+fused `graph.matmul_rq` requantizes the accumulators while they are still in registers and
+writes int8 directly (what Deeploy's RQGemm/RQMatMul kernels do, spec §1 "Fused forms").
+
+Fused only where the fused op computes exactly the same values:
+- the MatMul's only user is the RequantShift, its operands are integers of rank >= 2 and its
+  result is the int32 accumulator (which the fused kernel wraps to, just as the MatMul does);
+- `div` is a power of two (the kernel shifts);
+- `mul` and `add` are scalars or one value per output column that numpy-broadcast against the
+  product (spec §1 rule 2); per-channel parameters along another axis stay unfused.
+
+A `graph.matmul_rq` whose rhs is a transpose of only its last two dims (attention's K^T) reads
+the transpose's operand with `trans_rhs` instead, so the transposed copy disappears.
+"""
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import IntegerType, ModuleOp
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+
+from tinyslm_ir.dialects import graph as g
+from tinyslm_ir.dialects import graph_shapes as gs
+
+
+def _per_column(param: tuple[int, ...], x: tuple[int, ...]) -> bool:
+    """Whether `param` resolves against `x` (spec §1) to a scalar or a per-column vector."""
+    if not g.per_column_param_ok(param, x[-1]):
+        return False
+    try:
+        return len(param) <= len(x) and gs.broadcast_shapes(param, x) == x
+    except gs.ShapeError:
+        return False
+
+
+def _fusable(rq: g.RequantShiftOp, mm: g.MatMulOp) -> bool:
+    div = g.get_int(rq.properties, "div")
+    a, b, x = g.shape_of(mm.lhs.type), g.shape_of(mm.rhs.type), g.shape_of(mm.res.type)
+    return (mm.res.has_one_use() and len(a) >= 2 and len(b) >= 2
+            and all(isinstance(g.elem_of(v.type), IntegerType) for v in mm.operands)
+            and g.elem_of(mm.res.type) == IntegerType(32)
+            and div & (div - 1) == 0
+            and all(_per_column(g.shape_of(p.type), x) for p in (rq.mul, rq.add)))
+
+
+class FuseMatMulRequant(RewritePattern):
+    """requant_shift(matmul(a, b), mul, add) -> matmul_rq(a, b, mul, add)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: g.RequantShiftOp, rewriter: PatternRewriter) -> None:
+        mm = op.x.owner
+        if not isinstance(mm, g.MatMulOp) or not _fusable(op, mm):
+            return
+        props = {k: op.properties[k] for k in ("div", "n_levels", "signed")}
+        fused = g.MatMulRequantOp.from_operands([mm.lhs, mm.rhs, op.mul, op.add], props)
+        fused.res.name_hint = op.res.name_hint
+        rewriter.replace(op, fused)
+
+
+class AbsorbRhsTranspose(RewritePattern):
+    """matmul_rq(a, transpose(k) swapping the last two dims) -> matmul_rq(a, k, trans_rhs)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: g.MatMulRequantOp, rewriter: PatternRewriter) -> None:
+        t = op.rhs.owner
+        if not isinstance(t, g.TransposeOp) or not t.res.has_one_use():
+            return
+        perm = g.get_ints(t.properties, "perm")
+        r = len(perm)
+        if perm != (*range(r - 2), r - 1, r - 2):
+            return
+        props = dict(op.properties)
+        props["trans_rhs"] = g.bool_prop(not g.get_bool(op.properties, "trans_rhs"))
+        fused = g.MatMulRequantOp.from_operands([op.lhs, t.x, op.mul, op.add], props)
+        fused.res.name_hint = op.res.name_hint
+        rewriter.replace(op, fused)
+
+
+@dataclass(frozen=True)
+class FuseRequantPass(ModulePass):
+    """Fuse RequantShift into MatMul, then absorb rhs transposes (see the module docstring);
+    the walker's DCE removes the dead MatMuls and transposes."""
+
+    name = "fuse-requant"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PatternRewriteWalker(
+            GreedyRewritePatternApplier([FuseMatMulRequant(), AbsorbRhsTranspose()]),
+            apply_recursively=True,
+        ).rewrite_module(op)

@@ -1,0 +1,179 @@
+/* MatMul fused with RequantShift (graph.matmul_rq; spec §1 "Fused forms"): the integer product
+ * is requantized while its accumulator is still in a register and stored as int8/uint8.
+ *
+ * tsl_gemm_rq__<ta>_<tb>_<tm>_<td>_<tr>_<tc>(A, B, mul, add, out, nb, bshape[], bsa[], bsb[],
+ *                                          M, N, K, sbk, sbn, sm, sd, shift, lo, hi, acc_max)
+ *   acc(m, n) = sum_k A[a_batch + m*K + k] * B[b_batch + k*sbk + n*sbn]   (u32, wrapping: the
+ *               int32 result of the unfused MatMul)
+ *   out(m, n) = clip(((tc)acc * mul[n*sm] + add[n*sd] + 2^shift / 2) >> shift, lo, hi)
+ *   with the batch offsets from the nb batch dims (element strides bsa/bsb, 0 = broadcast); out
+ *   is contiguous (batch, M, N); sm/sd are 0 (scalar) or 1 (per column); tc (i32 or i64) holds
+ *   acc*mul + add + 2^shift/2 exactly (the lowering's bound from the types). acc_max bounds
+ *   |acc| (the lowering's K |a|max |b|max, at most 2^31): with this core's largest |mul| and
+ *   |add| it decides once per call whether int32 suffices, which saves the 64-bit
+ *   multiply-add, shift and compare of every output on RV32.
+ *
+ * Work split: batch*M rows over the team when there are at least as many rows as cores, else
+ * the N columns (a decode-step GEMV has M = 1: splitting rows would idle 7 of 8 cores).
+ * Inner loops: row-major B (sbn = 1) is streamed a k-row at a time for 16, 8 or 4 columns with
+ * immediate-offset byte loads, so each A value is loaded once per block and each MAC costs
+ * a load, a multiply and an add; a transposed B (sbk = 1, attention's K cache) is a dot
+ * product of two contiguous rows unrolled by four, for up to 16 columns per call (as are
+ * the last < 4 columns of a row-major B). RV32IMC has no SIMD: a byte load (lb) is
+ * one instruction while extracting a byte from a loaded word costs two.
+ */
+#ifndef TSL_K_GEMM_RQ_H
+#define TSL_K_GEMM_RQ_H
+
+#include "tsl_k_common.h"
+
+#define TSL_GEMM_RQ_NAME(ta, tb, tm, td, tr, tc) tsl_gemm_rq__##ta##_##tb##_##tm##_##td##_##tr##_##tc
+#define TSL_GEMM_RQ_HELPER(name, ta, tb, tm, td, tr, tc) \
+  tsl_gemm_rq_##name##__##ta##_##tb##_##tm##_##td##_##tr##_##tc
+
+/* The micro-kernels stay out of line so that the accumulators own the registers, and are
+ * not scheduled before register allocation: GCC's scheduler hoists all 16 loads of a k-step
+ * ahead of the multiplies, which spills nine accumulators (4.7 instead of 3.25 instructions
+ * per MAC in the 16-column block). */
+#define TSL_GEMM_RQ_BLOCK __attribute__((noinline, optimize("no-schedule-insns")))
+
+/* Column-block micro-kernels, defined with each instance (named after all its codes, so that
+ * instances sharing operand codes do not collide). */
+#define TSL_DEFINE_GEMM_RQ_BLOCKS(ta, tb, tm, td, tr, tc)                                                    \
+  static TSL_GEMM_RQ_BLOCK void TSL_GEMM_RQ_HELPER(cols16, ta, tb, tm, td, tr, tc)(                    \
+      const tsl_t_##ta *pa, const tsl_t_##tb *pb, int32_t K, int32_t sbk, uint32_t *acc) {     \
+    uint32_t c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;                   \
+    uint32_t c8 = 0, c9 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0, c15 = 0;             \
+    for (const tsl_t_##ta *end = pa + K; pa != end; pa++, pb += sbk) {                         \
+      uint32_t a = (uint32_t)(int32_t)*pa;                                                     \
+      c0 += a * (uint32_t)pb[0]; c1 += a * (uint32_t)pb[1];                                    \
+      c2 += a * (uint32_t)pb[2]; c3 += a * (uint32_t)pb[3];                                    \
+      c4 += a * (uint32_t)pb[4]; c5 += a * (uint32_t)pb[5];                                    \
+      c6 += a * (uint32_t)pb[6]; c7 += a * (uint32_t)pb[7];                                    \
+      c8 += a * (uint32_t)pb[8]; c9 += a * (uint32_t)pb[9];                                    \
+      c10 += a * (uint32_t)pb[10]; c11 += a * (uint32_t)pb[11];                                \
+      c12 += a * (uint32_t)pb[12]; c13 += a * (uint32_t)pb[13];                                \
+      c14 += a * (uint32_t)pb[14]; c15 += a * (uint32_t)pb[15];                                \
+    }                                                                                          \
+    acc[0] = c0; acc[1] = c1; acc[2] = c2; acc[3] = c3; acc[4] = c4; acc[5] = c5;              \
+    acc[6] = c6; acc[7] = c7; acc[8] = c8; acc[9] = c9; acc[10] = c10; acc[11] = c11;          \
+    acc[12] = c12; acc[13] = c13; acc[14] = c14; acc[15] = c15;                                \
+  }                                                                                            \
+  static TSL_GEMM_RQ_BLOCK void TSL_GEMM_RQ_HELPER(cols8, ta, tb, tm, td, tr, tc)(                     \
+      const tsl_t_##ta *pa, const tsl_t_##tb *pb, int32_t K, int32_t sbk, uint32_t *acc) {     \
+    uint32_t c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;                   \
+    for (const tsl_t_##ta *end = pa + K; pa != end; pa++, pb += sbk) {                         \
+      uint32_t a = (uint32_t)(int32_t)*pa;                                                     \
+      c0 += a * (uint32_t)pb[0]; c1 += a * (uint32_t)pb[1];                                    \
+      c2 += a * (uint32_t)pb[2]; c3 += a * (uint32_t)pb[3];                                    \
+      c4 += a * (uint32_t)pb[4]; c5 += a * (uint32_t)pb[5];                                    \
+      c6 += a * (uint32_t)pb[6]; c7 += a * (uint32_t)pb[7];                                    \
+    }                                                                                          \
+    acc[0] = c0; acc[1] = c1; acc[2] = c2; acc[3] = c3;                                        \
+    acc[4] = c4; acc[5] = c5; acc[6] = c6; acc[7] = c7;                                        \
+  }                                                                                            \
+  static TSL_GEMM_RQ_BLOCK void TSL_GEMM_RQ_HELPER(cols4, ta, tb, tm, td, tr, tc)(                     \
+      const tsl_t_##ta *pa, const tsl_t_##tb *pb, int32_t K, int32_t sbk, uint32_t *acc) {     \
+    uint32_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;                                                   \
+    for (const tsl_t_##ta *end = pa + K; pa != end; pa++, pb += sbk) {                         \
+      uint32_t a = (uint32_t)(int32_t)*pa;                                                     \
+      c0 += a * (uint32_t)pb[0]; c1 += a * (uint32_t)pb[1];                                    \
+      c2 += a * (uint32_t)pb[2]; c3 += a * (uint32_t)pb[3];                                    \
+    }                                                                                          \
+    acc[0] = c0; acc[1] = c1; acc[2] = c2; acc[3] = c3;                                        \
+  }                                                                                            \
+  /* w <= 16 columns of a transposed B (rows of K contiguous values, sbn apart): one dot    \
+   * product each, four products per step; any other stride one product per step. */       \
+  static TSL_GEMM_RQ_BLOCK void TSL_GEMM_RQ_HELPER(trows, ta, tb, tm, td, tr, tc)(     \
+      const tsl_t_##ta *pa, const tsl_t_##tb *pb, int32_t K, int32_t sbk, int32_t sbn,         \
+      int32_t w, uint32_t *acc) {                                                              \
+    int32_t k4 = sbk == 1 ? K & ~3 : 0;                                                        \
+    for (int32_t j = 0; j < w; j++, pb += sbn) {                                               \
+      uint32_t c = 0;                                                                          \
+      int32_t k = 0;                                                                           \
+      for (; k < k4; k += 4)                                                                   \
+        c += (uint32_t)pa[k] * (uint32_t)pb[k] + (uint32_t)pa[k + 1] * (uint32_t)pb[k + 1] +    \
+             (uint32_t)pa[k + 2] * (uint32_t)pb[k + 2] +                                       \
+             (uint32_t)pa[k + 3] * (uint32_t)pb[k + 3];                                        \
+      for (; k < K; k++) c += (uint32_t)pa[k] * (uint32_t)pb[k * sbk];                         \
+      acc[j] = c;                                                                              \
+    }                                                                                          \
+  }
+
+#define TSL_DEFINE_GEMM_RQ(ta, tb, tm, td, tr, tc)                                             \
+  TSL_DEFINE_GEMM_RQ_BLOCKS(ta, tb, tm, td, tr, tc)                                            \
+  /* tc is the width the operand types need; `narrow` (decided per call from the values of
+   * mul and add) says that int32 holds acc*mul + add + half exactly, as it mostly does. */   \
+  static inline tsl_t_##tr tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(         \
+      uint32_t acc, tsl_t_##tm m, tsl_t_##td d, int32_t shift, tsl_t_##tc half, int32_t lo,    \
+      int32_t hi, int32_t narrow) {                                                            \
+    if (narrow) {                                                                              \
+      int32_t v = ((int32_t)acc * (int32_t)m + (int32_t)d + (int32_t)half) >> shift;           \
+      return (tsl_t_##tr)(v < lo ? lo : (v > hi ? hi : v));                                    \
+    }                                                                                          \
+    tsl_t_##tc v = ((tsl_t_##tc)(int32_t)acc * (tsl_t_##tc)m + (tsl_t_##tc)d + half) >> shift; \
+    return (tsl_t_##tr)(v < lo ? lo : (v > hi ? hi : v));                                      \
+  }                                                                                            \
+  static void TSL_GEMM_RQ_NAME(ta, tb, tm, td, tr, tc)(                                        \
+      const tsl_t_##ta *A, const tsl_t_##tb *B, const tsl_t_##tm *mul, const tsl_t_##td *add, \
+      tsl_t_##tr *out, int32_t nb, const int32_t *bshape, const int32_t *bsa,                  \
+      const int32_t *bsb, int32_t M, int32_t N, int32_t K, int32_t sbk, int32_t sbn,           \
+      int32_t sm, int32_t sd, int32_t shift, int32_t lo, int32_t hi, uint32_t acc_max) {       \
+    int32_t batches = 1;                                                                       \
+    for (int32_t d = 0; d < nb; d++) batches *= bshape[d];                                     \
+    int32_t rows = batches * M, team = (int32_t)tsl_team_size();                               \
+    int32_t rlo = 0, rhi = rows, nlo = 0, nhi = N;                                             \
+    if (rows >= team)                                                                          \
+      tsl_split(rows, 1, &rlo, &rhi);                                                          \
+    else                                                                                       \
+      tsl_split(N, N >= 8 * team ? 8 : 4, &nlo, &nhi);                                         \
+    if (nlo >= nhi) return;                                                                    \
+    const tsl_t_##tc half = shift > 0 ? (tsl_t_##tc)1 << (shift - 1) : 0;                      \
+    uint32_t m_max = 0, d_max = 0;                                                             \
+    for (int32_t n = nlo; n < nhi; n++) {                                                      \
+      int64_t mv = mul[n * sm], dv = add[n * sd];                                              \
+      uint32_t am = (uint32_t)(mv < 0 ? -mv : mv), ad = (uint32_t)(dv < 0 ? -dv : dv);         \
+      m_max = am > m_max ? am : m_max;                                                         \
+      d_max = ad > d_max ? ad : d_max;                                                         \
+      if (!sm && !sd) break;                                                                   \
+    }                                                                                          \
+    const int32_t narrow = (uint64_t)acc_max * m_max + d_max + ((uint64_t)1 << shift)          \
+                           <= (uint64_t)INT32_MAX;                                             \
+    uint32_t acc[16];                                                                          \
+    for (int32_t r = rlo; r < rhi; r++) {                                                      \
+      int32_t b = r / M, m = r % M, oa = 0, ob = 0;                                            \
+      for (int32_t d = nb - 1, rest = b; d >= 0; d--) {                                        \
+        oa += (rest % bshape[d]) * bsa[d];                                                     \
+        ob += (rest % bshape[d]) * bsb[d];                                                     \
+        rest /= bshape[d];                                                                     \
+      }                                                                                        \
+      const tsl_t_##ta *pa = A + oa + m * K;                                                   \
+      const tsl_t_##tb *Bb = B + ob;                                                           \
+      tsl_t_##tr *po = out + r * N;                                                            \
+      int32_t n = nlo;                                                                         \
+      while (n < nhi) {                                                                        \
+        int32_t w = nhi - n;                                                                   \
+        const tsl_t_##tb *pb = Bb + n * sbn;                                                   \
+        if (sbn != 1) {                                                                        \
+          w = w < 16 ? w : 16;                                                                 \
+          TSL_GEMM_RQ_HELPER(trows, ta, tb, tm, td, tr, tc)(pa, pb, K, sbk, sbn, w, acc);      \
+        } else if (w >= 16) {                                                                  \
+          w = 16;                                                                              \
+          TSL_GEMM_RQ_HELPER(cols16, ta, tb, tm, td, tr, tc)(pa, pb, K, sbk, acc);             \
+        } else if (w >= 8) {                                                                   \
+          w = 8;                                                                               \
+          TSL_GEMM_RQ_HELPER(cols8, ta, tb, tm, td, tr, tc)(pa, pb, K, sbk, acc);              \
+        } else if (w >= 4) {                                                                   \
+          w = 4;                                                                               \
+          TSL_GEMM_RQ_HELPER(cols4, ta, tb, tm, td, tr, tc)(pa, pb, K, sbk, acc);              \
+        } else {                                                                               \
+          TSL_GEMM_RQ_HELPER(trows, ta, tb, tm, td, tr, tc)(pa, pb, K, sbk, sbn, w, acc);      \
+        }                                                                                      \
+        for (int32_t j = 0; j < w; j++, n++)                                                   \
+          po[n] = tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(                  \
+              acc[j], mul[n * sm], add[n * sd], shift, half, lo, hi, narrow);                          \
+      }                                                                                        \
+    }                                                                                          \
+  }
+
+#endif /* TSL_K_GEMM_RQ_H */

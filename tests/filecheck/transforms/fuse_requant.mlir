@@ -1,0 +1,50 @@
+// RUN: tinyslm-opt %s -p fuse-requant --split-input-file | filecheck %s
+
+// A GEMV and its per-column requantization become one op; the int32 product disappears.
+func.func @gemv(%x: tensor<1x1x64xi8>) -> tensor<1x1x32xi8> {
+  %w = graph.weight @w : tensor<64x32xi8>
+  %m = graph.weight @m : tensor<32xi16>
+  %a = graph.weight @a : tensor<32xi8>
+  %0 = graph.matmul %x, %w : (tensor<1x1x64xi8>, tensor<64x32xi8>) -> tensor<1x1x32xi32>
+  %1 = graph.requant_shift %0, %m, %a {div = 1048576 : i64, n_levels = 256 : i64, signed = true} : (tensor<1x1x32xi32>, tensor<32xi16>, tensor<32xi8>) -> tensor<1x1x32xi8>
+  func.return %1 : tensor<1x1x32xi8>
+}
+// CHECK-LABEL: func.func @gemv(
+// CHECK:         %[[R:.*]] = graph.matmul_rq %x, %w, %m, %a {div = 1048576 : i64, n_levels = 256 : i64, signed = true} : (tensor<1x1x64xi8>, tensor<64x32xi8>, tensor<32xi16>, tensor<32xi8>) -> tensor<1x1x32xi8>
+// CHECK-NEXT:    func.return %[[R]] : tensor<1x1x32xi8>
+
+// -----
+
+// Attention scores: the transpose of the K cache's last two dims is absorbed as trans_rhs.
+func.func @scores(%q: tensor<1x16x1x4xi8>, %k: tensor<1x16x65x4xi8>) -> tensor<1x16x1x65xi8> {
+  %m = graph.weight @m : tensor<1xi16>
+  %a = graph.weight @a : tensor<1xi8>
+  %t = graph.transpose %k {perm = array<i64: 0, 1, 3, 2>} : tensor<1x16x65x4xi8> -> tensor<1x16x4x65xi8>
+  %0 = graph.matmul %q, %t : (tensor<1x16x1x4xi8>, tensor<1x16x4x65xi8>) -> tensor<1x16x1x65xi32>
+  %1 = graph.requant_shift %0, %m, %a {div = 2097152 : i64, n_levels = 256 : i64, signed = true} : (tensor<1x16x1x65xi32>, tensor<1xi16>, tensor<1xi8>) -> tensor<1x16x1x65xi8>
+  func.return %1 : tensor<1x16x1x65xi8>
+}
+// CHECK-LABEL: func.func @scores(
+// CHECK-NOT:     graph.transpose
+// CHECK:         %[[R:.*]] = graph.matmul_rq %q, %k, %m, %a {div = 2097152 : i64, n_levels = 256 : i64, signed = true, trans_rhs = true} : (tensor<1x16x1x4xi8>, tensor<1x16x65x4xi8>, tensor<1xi16>, tensor<1xi8>) -> tensor<1x16x1x65xi8>
+// CHECK-NEXT:    func.return %[[R]]
+
+// -----
+
+// Not fused: a per-channel (axis 1) mul, a divisor that is not a power of two, and a product
+// with a second user.
+func.func @unfused(%x: tensor<2x8x4xi8>, %w: tensor<4x4xi8>) -> (tensor<2x8x4xi8>, tensor<2x8x4xi8>, tensor<2x8x4xi32>) {
+  %m8 = graph.weight @m8 : tensor<8xi16>
+  %m = graph.weight @m : tensor<1xi16>
+  %a = graph.weight @a : tensor<1xi8>
+  %0 = graph.matmul %x, %w : (tensor<2x8x4xi8>, tensor<4x4xi8>) -> tensor<2x8x4xi32>
+  %1 = graph.requant_shift %0, %m8, %a {div = 1024 : i64, n_levels = 256 : i64, signed = true} : (tensor<2x8x4xi32>, tensor<8xi16>, tensor<1xi8>) -> tensor<2x8x4xi8>
+  %2 = graph.matmul %x, %w : (tensor<2x8x4xi8>, tensor<4x4xi8>) -> tensor<2x8x4xi32>
+  %3 = graph.requant_shift %2, %m, %a {div = 1000 : i64, n_levels = 256 : i64, signed = true} : (tensor<2x8x4xi32>, tensor<1xi16>, tensor<1xi8>) -> tensor<2x8x4xi8>
+  %4 = graph.matmul %x, %w : (tensor<2x8x4xi8>, tensor<4x4xi8>) -> tensor<2x8x4xi32>
+  %5 = graph.requant_shift %4, %m, %a {div = 1024 : i64, n_levels = 256 : i64, signed = true} : (tensor<2x8x4xi32>, tensor<1xi16>, tensor<1xi8>) -> tensor<2x8x4xi8>
+  func.return %1, %3, %4 : tensor<2x8x4xi8>, tensor<2x8x4xi8>, tensor<2x8x4xi32>
+}
+// CHECK-LABEL: func.func @unfused(
+// CHECK-NOT:     graph.matmul_rq
+// CHECK:         func.return
