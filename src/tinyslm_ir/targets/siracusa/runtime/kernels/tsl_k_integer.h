@@ -79,7 +79,7 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
                                                      uint32_t cc, int64_t log2) {               \
     int64_t z = d / log2;                                                                       \
     if (z >= 31) return 0;                                                                      \
-    uint32_t q = (uint32_t)(z * log2 - d) + cb;                                                 \
+    uint32_t q = (uint32_t)z * (uint32_t)log2 - (uint32_t)d + cb;                               \
     return (ca * q * q + cc) >> z;                                                              \
   }                                                                                             \
   static inline uint32_t tsl_##name##_e32__##tx##_##tr(int32_t d, uint32_t ca, uint32_t cb,     \
@@ -149,6 +149,22 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
                                            nm1);                                                \
     }                                                                                           \
   }
+
+/* Exact floor(sqrt(v)) for v < 2^32, as tsl_isqrt64 with half the iterations. */
+static inline uint32_t tsl_isqrt32(uint32_t v) {
+  uint32_t r = 0, bit = (uint32_t)1 << 30;
+  while (bit > v) bit >>= 2;
+  while (bit) {
+    if (v >= r + bit) {
+      v -= r + bit;
+      r = (r >> 1) + bit;
+    } else {
+      r >>= 1;
+    }
+    bit >>= 2;
+  }
+  return r;
+}
 
 /* tsl_irmsnorm__<tx>_<tw>_<tr>_<tacc>(x, w, out, rows, L, sw, log2d, lo, hi): per row,
  * sigma = isqrt(floor(sum x^2 / L) + 1); out = clip(trunc(x*w / sigma) >> log2d, lo, hi).
