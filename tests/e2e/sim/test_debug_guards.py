@@ -71,6 +71,18 @@ def test_reads_after_the_wait_never_trap(program, n: int, strict: bool) -> None:
     sim.build_and_run([program("dma_guard_window")], debug=True, strict_l1=strict, defines={"N": n})
 
 
+@pytest.mark.parametrize("strict", [False, True])
+def test_evicting_the_guard_of_an_l2_destination_does_not_trap_the_runtime(
+    program, strict: bool
+) -> None:
+    """Transfer 0 writes to L2 (.bss) and one transfer more than the slots evicts its guard for
+    an L1 destination's. A TOR pair re-armed base first would deny [L1 row, end of the L2 row)
+    for a moment, over the guard table in between, and trap inside tsl__debug_guard."""
+    n = (GUARDED_STRICT if strict else GUARDED) + 1
+    sim.build_and_run([program("dma_guard_window")], debug=True, strict_l1=strict,
+                      defines={"N": n, "L2_FIRST": 1})
+
+
 def test_spike_resets_pmp_entry_0_to_allow_all(program) -> None:
     r = sim.build_and_run([program("pmp_probe")], defines={"SHOW_RESET": 1})
     assert "pmpcfg0=0000001f pmpaddr0=ffffffff" in r.console  # NAPOT RWX over everything

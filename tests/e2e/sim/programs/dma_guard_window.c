@@ -1,6 +1,8 @@
 /* Debug guards on pending DMA destinations: issue A transfers, wait for the first W of them, issue
  * the remaining N - A, then read transfer K's destination (K < 0: no early read) before the final
- * tsl_dma_wait_all. Pending at the read: transfers W..N-1. Exit code 0 iff the data arrived. */
+ * tsl_dma_wait_all. Pending at the read: transfers W..N-1. Exit code 0 iff the data arrived.
+ * L2_FIRST: transfer 0 lands in L2 (like a tile's write-back), so that with N above the guard
+ * slots its guard is evicted for an L1 destination's; only the L1 rows are checked. */
 #include <stdint.h>
 
 #include "tsl_rt.h"
@@ -29,12 +31,20 @@ static const int32_t src[16][16] = {ROW(0), ROW(1), ROW(2),  ROW(3),  ROW(4),  R
                                     ROW(12), ROW(13), ROW(14), ROW(15)};
 _Static_assert(N <= 16, "N rows of src");
 static int32_t dst[N][16] TSL_L1;
+#ifdef L2_FIRST
+static int32_t l2_dst[16];
+#define DST(i) ((i) == 0 ? l2_dst : dst[i])
+#define CHECKED_FROM 1 /* a strict-L1 core may not read l2_dst */
+#else
+#define DST(i) dst[i]
+#define CHECKED_FROM 0
+#endif
 
 int main(void) {
   tsl_dma_t first = 0;
   for (int i = 0; i < N; i++) {
     if (i == A && W > 0) tsl_dma_wait(first + W - 1);
-    tsl_dma_t id = tsl_dma_start_1d(dst[i], src[i], sizeof dst[i]);
+    tsl_dma_t id = tsl_dma_start_1d(DST(i), src[i], sizeof dst[i]);
     if (i == 0) first = id;
   }
 #if K >= 0
@@ -42,7 +52,7 @@ int main(void) {
   if (early != 100 * K + 3) return 2; /* the shim copies at issue, so the data is already there */
 #endif
   tsl_dma_wait_all();
-  for (int i = 0; i < N; i++)
+  for (int i = CHECKED_FROM; i < N; i++)
     if (((volatile int32_t *)dst[i])[3] != 100 * i + 3) return 1;
   return 0;
 }

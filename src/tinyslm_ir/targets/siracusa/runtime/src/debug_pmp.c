@@ -51,9 +51,22 @@ static uint32_t pick_slot(const guard_t *g) {
   return victim;
 }
 
+/* Turns slot k's deny range off: its TOR entry goes OFF (its address 0 first, so that the entry
+ * never spans more than it did). */
+static void disarm(guard_t *g, uint32_t k) {
+  g->used[k] = 0;
+  tsl__pmp_set(2 * k + 1, 0, 0);
+}
+
+/* A TOR entry spans [pmpaddr of the entry below, its own pmpaddr). Evicting an armed guard by
+ * moving its base first would, until the top moves too, deny [new lo, old hi): with an L2
+ * write-back destination evicted for an L1 one, that span covers the runtime's own state in L2
+ * (this table, the stack) and the guard traps on itself. So an evicted guard is disarmed before
+ * its entries are reused. */
 void tsl__debug_guard(uint32_t id, uintptr_t lo, uintptr_t hi) {
   guard_t *g = &guards[tsl__hartid()];
   uint32_t k = pick_slot(g);
+  if (g->used[k]) disarm(g, k);
   g->id[k] = id;
   g->lo[k] = lo & ~3u;
   g->hi[k] = (hi + 3) & ~3u;
@@ -65,10 +78,7 @@ void tsl__debug_guard(uint32_t id, uintptr_t lo, uintptr_t hi) {
 void tsl__debug_release_upto(uint32_t id) {
   guard_t *g = &guards[tsl__hartid()];
   for (uint32_t k = 0; k < SLOTS; k++)
-    if (g->used[k] && (int32_t)(g->id[k] - id) <= 0) {
-      g->used[k] = 0;
-      tsl__pmp_set(2 * k + 1, g->hi[k] >> 2, 0);
-    }
+    if (g->used[k] && (int32_t)(g->id[k] - id) <= 0) disarm(g, k);
 }
 
 void tsl__debug_explain(uint32_t mcause, uint32_t mtval) {
