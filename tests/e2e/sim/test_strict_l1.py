@@ -49,6 +49,12 @@ def test_core_access_outside_l1_traps_with_the_violation(program, bad: int, core
     assert f"core {core}" in str(info.value)
 
 
+def test_libm_out_of_range_paths_run_strict(program) -> None:
+    """expf(-200), expf(200) and tanhf(1e-20) read libm's `volatile` constants, which picolibc
+    puts in .data: the link script keeps them with the readable constant pools."""
+    sim.build_and_run([program("strict_libm")], strict_l1=True)
+
+
 def test_violations_pass_unnoticed_without_strict_mode(program) -> None:
     r = _strict_sum(program, 8, strict=False, bad=1)
     assert r.output_array("result.bin", np.int32)[15] == SRC.astype(np.int32).sum()

@@ -8,8 +8,9 @@
  *   [0, shim end)                       read/write: the CLINT (wake-ups), L1, the shim's register
  *                                       banks, and unmapped gaps (which fault on the bus anyway);
  *   [L2 base, __tsl_code_end)           read: code image and its constant pools (literals, jump
- *                                       tables, libm tables) - like instruction fetch, they are
- *                                       part of the program, not data it computes on;
+ *                                       tables, libm tables and libm's volatile constants, see
+ *                                       link.ld) - like instruction fetch, they are part of the
+ *                                       program, not data it computes on;
  *   [__tsl_code_end, __tsl_exempt_end)  read/write: HTIF mailboxes and the runtime's instruments.
  * WMEM, the rest of L2 (weights in .l2_weights, .data, .bss) and L3 match nothing. Fetch from L2
  * stays allowed (MPRV does not apply to fetches); the trap handler runs with MPP = M, unchecked.
