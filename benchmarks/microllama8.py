@@ -1,10 +1,11 @@
 """Benchmark the whole compiler on Deeploy's microLlama8 test network (int8, 8 decoder steps).
 
-Compiles the network for the simulated Siracusa on 1 core and on 8 cores, runs both on spike,
-checks the outputs against the folder's expected outputs, and reports compile time, modelled
-cycles, the 8-core speedup and MACs per cycle (MACs of the MatMul/Gemm/Conv layers, from their
-shapes). The network is read in place from ``../shared/data/deeploy-tests`` (relative to the
-repository root); the script skips cleanly when that folder or the toolchain is absent.
+Compiles the network for the simulated Siracusa (the default: tiled into all of L1, strict L1)
+on 1 core and on 8 cores, runs both on spike, checks the outputs against the folder's expected
+outputs, and reports compile time, modelled cycles, the 8-core speedup and MACs per cycle (MACs
+of the MatMul/Gemm/Conv layers, from their shapes). The network is read in place from
+``../shared/data/deeploy-tests`` (relative to the repository root); the script skips cleanly
+when that folder or the toolchain is absent.
 
     python benchmarks/microllama8.py
 
@@ -48,7 +49,8 @@ def measure(folder: TestFolder, cores: int) -> dict[str, object]:
     macs = sum(row["macs"] for row in outcome.report["layers"])
     return {"cores": cores, "compile_s": round(compile_s, 2), "cycles": outcome.cycles,
             "macs": macs, "macs_per_cycle": round(macs / outcome.cycles, 4),
-            "l2_peak": manifest.l2_peak, "match": cmp.match,
+            "l1_peak": manifest.l1_peak, "l2_peak": manifest.l2_peak,
+            "strict_l1": manifest.strict_l1, "match": cmp.match,
             "sim_wall_s": outcome.report["sim_wall_s"]}
 
 

@@ -70,7 +70,8 @@ def siracusa(work: Path) -> dict[str, object]:
     outcome = run_compiled(sim, ints)
     exact = bool(np.array_equal(outcome.outputs[0], run_compiled(host, ints).outputs[0]))
     return {"cycles_per_sentence": outcome.cycles, "tokens": minilm.SEQ_LEN,
-            "matches_host": exact, "l2_peak": manifest.l2_peak,
+            "matches_host": exact, "l1_peak": manifest.l1_peak, "l2_peak": manifest.l2_peak,
+            "strict_l1": manifest.strict_l1,
             "int8_weight_bytes": int(sum(w.nbytes for w in qm.weights.values()))}
 
 

@@ -26,16 +26,24 @@ def _run(folder: str, target: str, cores: int, l1: int | None) -> dict[str, Any]
         return {"error": f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=4)}"}
 
 
+def run_cases(cases: list[tuple[Path, int | None]], target: str, cores: int = 8
+              ) -> dict[tuple[Path, int | None], dict[str, Any]]:
+    """`run_test_net` of every (folder, L1 budget) case, on as many workers as there are
+    CPUs, in the given order (put the longest first to balance the workers)."""
+    if not cases:
+        return {}
+    workers = min(len(cases), os.cpu_count() or 1)
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        futures = {c: pool.submit(_run, str(c[0]), target, cores, c[1]) for c in cases}
+        return {c: fut.result() for c, fut in futures.items()}
+
+
 def run_folders(folders: list[Path], target: str, cores: int = 8,
                 l1: int | None = None) -> dict[Path, dict[str, Any]]:
     """`run_test_net` of every folder, on as many workers as there are CPUs (`l1`: tiled)."""
-    if not folders:
-        return {}
-    workers = min(len(folders), os.cpu_count() or 1)
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        futures = {f: pool.submit(_run, str(f), target, cores, l1) for f in folders}
-        return {f: fut.result() for f, fut in futures.items()}
+    results = run_cases([(f, l1) for f in folders], target, cores)
+    return {f: results[f, l1] for f in folders}
 
 
 def selected_folders(request: pytest.FixtureRequest, argname: str) -> list[Path]:

@@ -1,6 +1,7 @@
-"""The cached int8 Llama compiled for the simulated Siracusa, untiled and tiled strict-L1:
-prefill then decode over in-place KV caches match the reference interpreter bit for bit, the
-updated caches are the input buffers, and a tiled step moves only its new cache rows."""
+"""The cached int8 Llama compiled for the simulated Siracusa, untiled and tiled strict-L1 (the
+default): prefill then decode over in-place KV caches match the reference interpreter bit for
+bit, the updated caches are the input buffers, and a tiled step moves only its new cache
+rows."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from xdsl.dialects.builtin import IntegerAttr, ModuleOp
 
 from tinyslm_ir.dialects import dma, lmem
 from tinyslm_ir.driver.artifacts import Manifest
-from tinyslm_ir.driver.compile import CompileOptions, compile_imported
+from tinyslm_ir.driver.compile import UNTILED, CompileOptions, compile_imported
 from tinyslm_ir.driver.run import run_compiled
 from tinyslm_ir.models.llama_config import LlamaConfig, LlamaWeights
 from tinyslm_ir.models.llama_int8 import quantize_cached
@@ -45,7 +46,7 @@ def _cache_traffic(module: ModuleOp, caches: list[int]) -> tuple[list[int], int]
 
 
 @needs_sim
-@pytest.mark.parametrize("l1", [None, 262144], ids=["untiled", "tiled-strict"])
+@pytest.mark.parametrize("l1", [UNTILED, None], ids=["untiled", "tiled-strict"])
 def test_prefill_then_decode_matches_the_reference(l1: int | None, tmp_path: Path):
     w = LlamaWeights.seeded(SMALL, seed=0)
     model = quantize_cached(w, CAPACITY, embed=False, lm_head=False, samples=1)
@@ -64,7 +65,7 @@ def test_prefill_then_decode_matches_the_reference(l1: int | None, tmp_path: Pat
         for g, r in zip(got, want, strict=True):
             np.testing.assert_array_equal(g, r)
         manifest = Manifest.load(directory)
-        if l1 is not None:
+        if l1 != UNTILED:
             appended, whole = _cache_traffic(imported.module, list(range(2, len(inputs))))
             assert appended == [n_new * row_bytes] * len(caches), "a step appends its rows"
             assert whole == 0, "nothing but the append writes a cache"

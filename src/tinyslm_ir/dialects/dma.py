@@ -13,6 +13,8 @@ ops have side effects and are never `Pure`: DCE must not drop a copy nor a wait.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from xdsl.dialects.builtin import IntegerAttr, MemRefType, i64
 from xdsl.ir import Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
@@ -39,6 +41,13 @@ class TokenType(ParametrizedAttribute, TypeAttribute):
 _FIELDS = ("dst_offset", "src_offset", "row_bytes", "rows", "dst_stride", "src_stride")
 
 
+@lru_cache(maxsize=65536)
+def _i64(value: int) -> IntegerAttr:
+    """A shared (immutable) attribute per value: a tiled layer issues thousands of DMAs with
+    the same few fields, and building and verifying each attribute anew dominated lowering."""
+    return IntegerAttr(value, i64)
+
+
 @irdl_op_definition
 class StartOp(IRDLOperation):
     """Issue a (2-D strided) copy `src` -> `dst`; see the module docstring."""
@@ -61,8 +70,7 @@ class StartOp(IRDLOperation):
                  row_bytes: int, rows: int = 1, dst_stride: int = 0, src_stride: int = 0):
         values = (dst_offset, src_offset, row_bytes, rows, dst_stride, src_stride)
         super().__init__(operands=[dst, src], result_types=[TokenType()],
-                         properties={k: IntegerAttr(v, i64)
-                                     for k, v in zip(_FIELDS, values, strict=True)})
+                         properties={k: _i64(v) for k, v in zip(_FIELDS, values, strict=True)})
 
     def field(self, name: str) -> int:
         attr = self.properties[name]

@@ -59,6 +59,8 @@ class Manifest:
     format: int = FORMAT
     isa: str = "rv32imac"  # what the siracusa ELF was built for; spike runs it with this ISA
     strict_l1: bool = False  # built with the L1-only check (older manifests: not strict)
+    entry: str | None = None  # an entry of a multi-program image (driver.image): no binary
+    state: tuple[int, ...] = ()  # inputs an output aliases: updated in place (KV caches)
 
     @property
     def binary(self) -> str:
@@ -82,4 +84,5 @@ class Manifest:
         return cls(data["target"], data["cores"], data["model"], tuple(data["onnx_inputs"]),
                    specs["inputs"], specs["outputs"], data["l1_peak"], data["l2_peak"],
                    data["compile_s"], data["format"], data.get("isa", "rv32imac"),
-                   data.get("strict_l1", False))
+                   data.get("strict_l1", False), data.get("entry"),
+                   tuple(data.get("state", ())))

@@ -33,7 +33,7 @@ from tinyslm_ir.dialects.graph import WeightOp
 from tinyslm_ir.dialects.lmem import buffer_bytes
 from tinyslm_ir.driver import artifacts as art
 from tinyslm_ir.driver.macs import layer_ops
-from tinyslm_ir.driver.strict import check_strict, strict_default
+from tinyslm_ir.driver.strict import check_strict, strict_default, untiled_layers
 from tinyslm_ir.frontend.input_shapes import Shapes
 from tinyslm_ir.frontend.onnx_importer import (
     ImportedModel,
@@ -55,6 +55,10 @@ HOST_ARENA = 1 << 30
 """Activation budget on the host, which has no L2: models whose weights alone exceed the
 chip's L2 (MiniLM's 47 MB embedding table) still run there."""
 
+UNTILED = 0
+"""`CompileOptions.l1` (`--l1 0`) for untiled siracusa code: cores compute on L2 directly and
+no strict-L1 check is possible. Kept as an explicit opt-out, for comparison benchmarks."""
+
 Progress = Callable[[str], None]
 
 
@@ -62,12 +66,17 @@ Progress = Callable[[str], None]
 class CompileOptions:
     target: str = "siracusa"
     cores: int = 8
-    l1: int | None = None  # L1 size; on siracusa, given: tiled mode (`tile_budget`)
+    l1: int | None = None  # L1 bytes to tile into; None: `default_l1`; UNTILED (0): untiled
     l2: int | None = None  # activation budget; default: L2 minus reserve, weights and I/O
     input_types: Mapping[str, Attribute] | None = None
     input_shapes: Shapes | None = None  # static shapes for dynamic ONNX inputs
     weights_level: str | None = None  # L2 or WMEM; default: L2 unless they do not fit there
     strict_l1: bool | None = None  # cores touch only L1 (PMP); default: exactly when tiled
+    entry: str | None = None  # print as an image entry (driver.image), build nothing
+
+    def __post_init__(self) -> None:
+        if self.l1 is not None and self.l1 < 0:
+            raise ValueError(f"--l1 {self.l1}: an L1 size is at least 0 (0: untiled)")
 
 
 def _bytes_of(t: Attribute) -> int:
@@ -95,6 +104,13 @@ def default_l2_budget(module: ModuleOp, weights_level: str = "L2") -> int:
     """L2 left for planned activations once weights, graph I/O and the reserve are placed."""
     fixed = io_bytes(module) + (weight_bytes(module) if weights_level == "L2" else 0)
     return max(0, memory_map.L2.size - L2_RESERVE - fixed)
+
+
+def default_l1(target: str) -> int:
+    """The L1 a compile tiles into when none is given. On siracusa all of it: tiled strict mode
+    is the default there, because only then are the cycle counts honest (every byte a core
+    computes on was moved by DMA and charged). The host has no L1 and always runs untiled."""
+    return memory_map.L1.size if target == "siracusa" else UNTILED
 
 
 class L1BelowReserveError(ValueError):
@@ -126,6 +142,8 @@ def plan_json(module: ModuleOp, prog: CProgram) -> dict[str, object]:
     return {
         "levels": _attr_json(summary) if summary is not None else {},
         "peaks": {lvl: prog.peak(lvl) for lvl in prog.arena_levels},
+        "weights": {lvl: sum(w.nbytes for w in prog.weights if w.level == lvl)
+                    for lvl in sorted({w.level for w in prog.weights})},
         "buffers": [{"name": b.name, "level": b.level, "offset": b.offset, "size": b.nbytes,
                      "live": list(b.live or ()), "type": b.shape_text} for b in prog.buffers],
     }
@@ -136,6 +154,12 @@ def layers_json(prog: CProgram, ops: Mapping[str, tuple[str, int]]) -> list[dict
     return [{"region": layer.index, "layer": layer.name, "function": layer.function,
              "op": ops.get(layer.name, ("copy", 0))[0], "kernels": layer.callees,
              "macs": ops.get(layer.name, ("copy", 0))[1]} for layer in prog.layers]
+
+
+def state_inputs(prog: CProgram) -> tuple[int, ...]:
+    """The inputs an output aliases (updated in place), by index."""
+    aliased = {o.name for o in prog.outputs if o.file is not None}
+    return tuple(k for k, b in enumerate(prog.inputs) if b.name in aliased)
 
 
 def _spec(buf: CBuffer, onnx_name: str) -> art.TensorSpec:
@@ -216,51 +240,59 @@ def compile_imported(imported: ImportedModel, onnx_inputs: tuple[str, ...],
         else HOST_ARENA if host else default_l2_budget(module, weights_level)
     progress(f"lowering to planned C kernels ({options.cores} cores, L2 budget {l2} B, "
              f"weights in {weights_level})")
-    tiled = not host and options.l1 is not None
-    strict = strict_default(options.target, options.l1, options.strict_l1)
-    budget = tile_budget(options.l1) if tiled else 0  # type: ignore[arg-type]
+    l1 = default_l1(options.target) if options.l1 is None else options.l1
+    tiled = not host and l1 > 0
+    strict = strict_default(options.target, l1, options.strict_l1)
+    budget = tile_budget(l1) if tiled else 0
     if tiled:
-        progress(f"tiling into {budget} B of L1 ({options.l1} B minus "
+        progress(f"tiling into {budget} B of L1 ({l1} B minus "
                  f"{memory_map.L1_RESERVED_STRICT} B for the runtime)")
+    elif not host:
+        progress("untiled (--l1 0): cores compute on L2 directly")
     try:
         run_backend_pipeline(module, BackendOptions(cores=options.cores, l2_capacity=l2,
                                                     weights_level=weights_level, l1=budget))
     except TilingInfeasibleError as e:
         reserve = memory_map.L1_RESERVED_STRICT
-        if options.l1 is not None and options.l1 <= reserve:
+        if l1 <= reserve:
             raise L1BelowReserveError(
                 f"layer {e.layer} ({e.kind}) needs at least {e.min_bytes} B of L1 for its "
-                f"smallest legal tiles, but --l1 {options.l1} B does not even cover the "
+                f"smallest legal tiles, but --l1 {l1} B does not even cover the "
                 f"runtime's {reserve} B L1 reserve (core stacks and runtime state); this layer "
                 f"alone needs --l1 >= {reserve + e.min_bytes}") from e
         raise TilingInfeasibleError(
             e.layer, e.kind, e.capacity, e.min_bytes, e.constraint,
-            f"{e.breakdown}; L1 budget = --l1 {options.l1} B minus "
+            f"{e.breakdown}; L1 budget = --l1 {l1} B minus "
             f"{memory_map.L1_RESERVED_STRICT} B runtime reserve") from e
     if strict:
         check_strict(module)
+    elif tiled:  # --no-strict: say which layers fall back to computing on L2
+        for layer in untiled_layers(module):
+            progress(f"not tiled, runs on L2: {layer}")
     prog = read_program(module)
-    l1 = memory_map.L1.size if options.l1 is None else options.l1
-    if prog.peak("L1") > l1:
+    l1_capacity = l1 if tiled else memory_map.L1.size
+    if prog.peak("L1") > l1_capacity:
         raise CEmitError(f"the program needs {prog.peak('L1')} B of L1, more than the "
-                         f"budget of {l1} B")
+                         f"budget of {l1_capacity} B")
     progress(f"printing C: {len(prog.layers)} layers, {len(prog.weights)} weights")
     directory.mkdir(parents=True, exist_ok=True)
     weights = weight_files(prog, imported.weights)
-    (directory / art.SOURCE).write_text(print_c(prog))
+    (directory / art.SOURCE).write_text(print_c(prog, options.entry))
     (directory / art.WEIGHTS_ASM).write_text(weights.asm)
     (directory / BLOB_NAME).write_bytes(weights.blob)
     (directory / art.LAYERS).write_text(json.dumps(layers_json(prog, ops), indent=1) + "\n")
     (directory / art.PLAN).write_text(json.dumps(plan_json(module, prog), indent=1) + "\n")
-    progress(f"building for {options.target}{' (strict L1)' if strict else ''}")
     isa = isa_for(uses_float(prog))
-    build(options.target, directory, options.cores, len(prog.layers), isa, strict)
+    if options.entry is None:
+        progress(f"building for {options.target}{' (strict L1)' if strict else ''}")
+        build(options.target, directory, options.cores, len(prog.layers), isa, strict)
     manifest = art.Manifest(
         target=options.target, cores=options.cores, model=source, onnx_inputs=onnx_inputs,
         inputs=tuple(map(_spec, prog.inputs, imported.input_names)),
         outputs=tuple(map(_spec, prog.outputs, imported.output_names)),
         l1_peak=prog.peak("L1"), l2_peak=prog.peak("L2"),
-        compile_s=round(time.perf_counter() - start, 3), isa=isa[0], strict_l1=strict)
+        compile_s=round(time.perf_counter() - start, 3), isa=isa[0], strict_l1=strict,
+        entry=options.entry, state=state_inputs(prog))
     manifest.save(directory)
     progress(f"compiled in {manifest.compile_s:.2f} s -> {directory}")
     return manifest

@@ -70,7 +70,8 @@ def output_arrays(manifest: Manifest, files: dict[str, bytes]) -> list[np.ndarra
     return arrays
 
 
-def _layer_rows(directory: Path, regions: dict[int, Any]) -> list[dict[str, Any]]:
+def layer_rows(directory: Path, regions: dict[int, Any]) -> list[dict[str, Any]]:
+    """The cycle report's rows: `layers.json` of `directory` with each region's counters."""
     layers = json.loads((directory / LAYERS).read_text())
     rows = []
     for layer in layers:
@@ -99,14 +100,14 @@ def run_compiled(directory: str | Path, arrays: Sequence[np.ndarray], *,
 
         files = run_native(binary, inputs, timeout=timeout).outputs
         cycles = None
-        report |= {"cycles": None, "layers": _layer_rows(path, {})}
+        report |= {"cycles": None, "layers": layer_rows(path, {})}
     else:
         from tinyslm_ir.targets.siracusa.sim import run
 
         result = run(binary, cores=manifest.cores, isa=manifest.isa, inputs=inputs,
                      timeout=timeout)
         files, cycles = result.outputs, result.cycles
-        rows = _layer_rows(path, result.regions)
+        rows = layer_rows(path, result.regions)
         report |= {"cycles": cycles, "sim_wall_s": round(result.wall_s, 3),
                    "totals": {k: sum(r.get(k, 0) for r in rows) for k in CATEGORIES},
                    "layers": rows}

@@ -2,9 +2,10 @@
 
 A strict-L1 build (runtime/README.md) traps any core access to L2, WMEM or L3, which is what
 makes the tiled cycle counts honest: every byte a core computes on was moved by DMA and
-charged. Tiled mode therefore builds strict by default. A layer the tiler left on L2
-(`tile.untiled`) computes on L2 data and would trap at run time, so the driver refuses such a
-module up front, naming the layer and why, instead of letting the simulator report a fault.
+charged. Tiled mode, the siracusa default, therefore builds strict by default. A layer the
+tiler left on L2 (`tile.untiled`) computes on L2 data and would trap at run time, so the
+driver refuses such a module up front, naming the layer and why, instead of letting the
+simulator report a fault.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ class StrictL1Error(CEmitError):
     """The module cannot be built strict-L1 (a layer computes on L2 data)."""
 
 
-def strict_default(target: str, l1: int | None, requested: bool | None) -> bool:
-    """Strict exactly when tiled on siracusa, unless the user said otherwise; strict without
-    tiling or on the host is a usage error, since every layer would compute on L2."""
-    tiled = target == "siracusa" and l1 is not None
+def strict_default(target: str, l1: int, requested: bool | None) -> bool:
+    """Strict exactly when tiled (on siracusa, with `l1` > 0 bytes of L1), unless the user said
+    otherwise; strict without tiling or on the host is a usage error, since every layer would
+    compute on L2."""
+    tiled = target == "siracusa" and l1 > 0
     if requested and not tiled:
-        raise StrictL1Error("strict L1 needs tiled code: compile for siracusa with --l1 BYTES "
+        raise StrictL1Error("strict L1 needs tiled code: compile for siracusa without --l1 0 "
                             "(or drop --strict)")
     return tiled if requested is None else requested
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects import func
+from xdsl.ir import Operation
 
+from tinyslm_ir.dialects import graph as g
 from tinyslm_ir.frontend.onnx_importer import ImportedModel, import_onnx
 from tinyslm_ir.models import llama, llama_numpy
 from tinyslm_ir.models.llama_config import LlamaWeights
@@ -79,10 +81,13 @@ class Int8Llama:
                                              embed=self.embed, lm_head=self.lm_head))
 
     def graph(self, n_new: int) -> QuantizedModel:
-        """The integer graph for `n_new` tokens at runtime positions."""
+        """The integer graph for `n_new` tokens at runtime positions, with the embedding
+        lookup and the LM head named `EMBEDDING` and `LM_HEAD` (layer names in reports)."""
         model = self.float_graph(n_new)
-        return quantize_calibrated(model, Ranges.from_names(model.value_names, self.ranges),
-                                   self.config)
+        q = quantize_calibrated(model, Ranges.from_names(model.value_names, self.ranges),
+                                self.config)
+        _name_embedding_and_head(q, self.embed, self.lm_head)
+        return q
 
     def cache_shape(self) -> tuple[int, int, int, int]:
         c = self.weights.config
@@ -100,6 +105,29 @@ class Int8Llama:
         n = np.asarray(x).shape[1]
         positions = np.arange(start, start + n, dtype=np.int32)[None]
         return [np.asarray(x), positions, *caches]
+
+
+EMBEDDING = "embedding"
+LM_HEAD = "lm_head"
+
+
+def _name_embedding_and_head(q: QuantizedModel, embed: bool, lm_head: bool) -> None:
+    """Name the token lookup (the gather indexed by the token ids) and the op that returns the
+    logits, so that cycle reports can tell them from the decoder stack."""
+    fn = next(op for op in q.module.ops if isinstance(op, func.FuncOp))
+    tokens = fn.body.block.args[0]
+    if embed:
+        for use in tokens.uses:
+            if isinstance(use.operation, g.GatherOp):
+                use.operation.results[0].name_hint = EMBEDDING
+    if lm_head:
+        ret = fn.body.block.last_op
+        assert isinstance(ret, func.ReturnOp)
+        logits = ret.operands[0].owner
+        assert isinstance(logits, Operation)
+        logits.results[0].name_hint = LM_HEAD
+        if isinstance(logits, g.RequantShiftOp) and isinstance(logits.x.owner, g.MatMulOp):
+            logits.x.owner.results[0].name_hint = LM_HEAD
 
 
 def quantize_cached(weights: LlamaWeights, capacity: int, *, embed: bool = True,

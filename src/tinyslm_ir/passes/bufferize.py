@@ -17,7 +17,9 @@ gives for it, in schedule order:
   (`tinyslm_ir.passes.tiled_layer`); the L1 buffers get the tiler's offsets here, so
   `plan-memory` plans only L2 and `verify-memory-plan{level=L1}` checks L1 independently;
 - a graph output that is not computed by an op of this function (an input, a weight, or a
-  value returned twice) is copied into its argument with the catalogue's copy kernel;
+  value returned twice) is copied into its argument with the catalogue's copy kernel, as a
+  reshape to the same type; in tiled mode that copy is tiled like any other layer, so that
+  strict-L1 cores never copy L2 to L2 themselves;
 - `graph.cache_write` is in place: its result takes the cache operand's buffer when the write
   is the cache's only use (else the kernel copies the cache first). A written input returned
   as an output (the state pattern: a KV cache in, the updated cache out) gets no output
@@ -37,6 +39,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from math import prod
 
 from xdsl.context import Context
 from xdsl.dialects import func
@@ -63,9 +67,9 @@ from tinyslm_ir.analysis.lifetimes import live_intervals
 from tinyslm_ir.analysis.schedule import memory_aware_order
 from tinyslm_ir.analysis.tiling.solver import Tiler, TilingSolution
 from tinyslm_ir.dialects import dma, lmem, tile
-from tinyslm_ir.dialects.graph import CacheWriteOp, GraphOp, ReshapeOp, WeightOp
+from tinyslm_ir.dialects.graph import CacheWriteOp, GatherOp, GraphOp, ReshapeOp, WeightOp
 from tinyslm_ir.kernels.catalog import KernelCall, Param
-from tinyslm_ir.kernels.lowerings.movement import cache_write_dma
+from tinyslm_ir.kernels.lowerings.movement import cache_write_dma, gather_rows_dma
 from tinyslm_ir.passes.plan_memory import record_plan
 from tinyslm_ir.passes.select_kernels import calls_or_diagnostic
 from tinyslm_ir.passes.tiled_layer import (
@@ -92,8 +96,12 @@ def memref_of(t: Attribute) -> MemRefType:
     return MemRefType(t.get_element_type(), t.get_shape())
 
 
+@lru_cache(maxsize=65536, typed=True)
 def param_attr(p: Param) -> Attribute:
-    """Kernel parameters as `lmem.call` stores them: i64 scalars, f64 floats, i64 arrays."""
+    """Kernel parameters as `lmem.call` stores them: i64 scalars, f64 floats, i64 arrays.
+
+    Cached (attributes are immutable): a tiled layer repeats the same parameters in every
+    tile's calls, and building each attribute anew was a large part of lowering."""
     if isinstance(p, tuple):
         return DenseArrayBase.from_list(i64, [int(v) for v in p])
     if isinstance(p, float):
@@ -126,15 +134,6 @@ def make_call(call: KernelCall, buffers: Sequence[SSAValue], layer: str) -> lmem
     if call.instantiation is not None:
         props["instantiation"] = StringAttr(call.instantiation)
     return lmem.CallOp.create(operands=list(buffers), properties=props)
-
-
-def copy_calls(value: SSAValue) -> list[KernelCall]:
-    """The catalogue's calls that copy `value`: those of a reshape to the same type."""
-    probe = ReshapeOp.from_operands([value], result_types=[value.type])
-    try:
-        return calls_or_diagnostic(probe)
-    finally:
-        probe.erase()
 
 
 @dataclass
@@ -182,7 +181,7 @@ class _FunctionBufferizer:
             self._lower(op, layers[op], destinations)
         for j, (v, arg) in enumerate(zip(outputs, out_args, strict=True)):
             if arg is not None and self.buffers[v] is not arg:
-                self._emit(copy_calls(v), [self.buffers[v]], [arg], self._unique(f"copy_out{j}"))
+                self._copy_out(v, arg, self._unique(f"copy_out{j}"))
 
         self.rewriter.insert_op(func.ReturnOp(), InsertPoint.before(self.ret))
         self.rewriter.erase_op(self.ret)
@@ -252,52 +251,81 @@ class _FunctionBufferizer:
         if isinstance(op, ReshapeOp) and op.res not in destinations:
             self.buffers[op.res] = self.buffers[op.x]
             return
-        calls = calls_or_diagnostic(op)
         if isinstance(op, CacheWriteOp) and self._in_place(op):
             self.buffers[op.res] = self.buffers[op.cache]
             if self.tiling is not None:
                 self._cache_write_dma(op, layer)
                 return
-            self._emit(calls, [self.buffers[v] for v in op.operands], [self.buffers[op.res]],
-                       layer)
+            self._emit(calls_or_diagnostic(op), [self.buffers[v] for v in op.operands],
+                       [self.buffers[op.res]], layer)
             return
-        plan = self.tiling.plan(op, layer) if self.tiling is not None else None
         for r in op.results:
             self.buffers[r] = destinations.get(r) or self._alloc(memref_of(r.type))
-        if plan is not None:
-            self._lower_tiled(op, plan, layer)
+        rows = gather_rows_dma(op) if isinstance(op, GatherOp) and self.tiling else None
+        if rows is not None:
+            data, idx = (self.buffers[v] for v in op.operands)
+            idx_l1 = self._to_l1(idx, layer, "indices")
+            self._insert(make_call(rows, [data, idx_l1, self.buffers[op.res]], layer))
+            self.schedule.append(([data, idx, idx_l1], [idx_l1, self.buffers[op.res]]))
             return
-        self._emit(calls, [self.buffers[v] for v in op.operands],
-                   [self.buffers[r] for r in op.results], layer)
+        self._lower_into(op, layer, [self.buffers[v] for v in op.operands],
+                         [self.buffers[r] for r in op.results])
 
-    def _lower_tiled(self, op: GraphOp, plan: TiledPlan, layer: str) -> None:
+    def _lower_into(self, op: GraphOp, layer: str, ins: Sequence[SSAValue],
+                    outs: Sequence[SSAValue]) -> None:
+        """`op` reading buffers `ins` and writing `outs`: tiled if the tiler can, else calls."""
+        calls = calls_or_diagnostic(op)
+        plan = self.tiling.plan(op, layer) if self.tiling is not None else None
+        if plan is not None:
+            self._lower_tiled(op, plan, layer, ins, outs)
+        else:
+            self._emit(calls, ins, outs, layer)
+
+    def _copy_out(self, value: SSAValue, out: SSAValue, layer: str) -> None:
+        """Copy `value` into the output argument `out`, as a reshape to the same type."""
+        probe = ReshapeOp.from_operands([value], result_types=[value.type])
+        try:
+            self._lower_into(probe, layer, [self.buffers[value]], [out])
+        finally:
+            probe.erase()
+
+    def _lower_tiled(self, op: GraphOp, plan: TiledPlan, layer: str, ins: Sequence[SSAValue],
+                     outs: Sequence[SSAValue]) -> None:
         """The op as a `tile.loop` on L1 tile buffers; every call of the loop is one
         schedule step touching all of the layer's buffers, since DMAs run between them."""
-        ins = [self.buffers[v] for v in op.operands]
-        outs = [self.buffers[r] for r in op.results]
         loop, allocs = lower_tiled(plan, layer, ins, outs, [*op.operands, *op.results],
                                    self._insert, make_call, self._null)
         self.allocs += allocs
         touched = [*ins, *outs, *(a.res for a in allocs)]
         self.schedule += [(touched, touched) for c in loop.walk() if isinstance(c, lmem.CallOp)]
 
-    def _cache_write_dma(self, op: CacheWriteOp, layer: str) -> None:
-        """Tiled (strict-L1) append: pos[0] moves to L1 by DMA (a `tile.loop` of that one
-        transfer), then core 0 reads it and moves the rows into the cache by one DMA."""
-        pos = self.buffers[op.pos]
-        pos_type = memref_of(op.pos.type)
-        l1 = lmem.AllocOp(MemRefType(pos_type.get_element_type(), [1]), TILE_LEVEL, (0, 0))
+    def _to_l1(self, buffer: SSAValue, layer: str, what: str, count: int | None = None
+               ) -> SSAValue:
+        """The first `count` elements (default: all) of an L2 buffer moved into L1 at offset 0
+        by one DMA (a `tile.loop` of that transfer): the runtime values a strict-L1 core
+        must read itself, such as positions and token ids. The call that reads it is the
+        schedule step, so it lists both buffers."""
+        t = buffer.type
+        assert isinstance(t, MemRefType)
+        shape = [count if count is not None else max(1, prod(t.get_shape()))]
+        l1 = lmem.AllocOp(MemRefType(t.get_element_type(), shape), TILE_LEVEL, (0, 0))
         l1.properties["offset"] = IntegerAttr(0, i64)
-        l1.res.name_hint = f"{layer}_pos"
+        l1.res.name_hint = f"{layer}_{what}"
         self.allocs.append(l1)
         self._insert(l1)
-        start = dma.StartOp(l1.res, pos, dst_offset=0, src_offset=0,
+        start = dma.StartOp(l1.res, buffer, dst_offset=0, src_offset=0,
                             row_bytes=lmem.buffer_bytes(l1.res.type))
         body = Block([start, dma.WaitOp(start.token)])
-        self._insert(tile.LoopOp(layer, [], [pos], [TILE_LEVEL], body))
+        self._insert(tile.LoopOp(layer, [], [buffer], [TILE_LEVEL], body))
+        return l1.res
+
+    def _cache_write_dma(self, op: CacheWriteOp, layer: str) -> None:
+        """Tiled (strict-L1) append: pos[0] moves to L1, then core 0 reads it and moves the
+        rows into the cache by one DMA."""
+        pos_l1 = self._to_l1(self.buffers[op.pos], layer, "pos", count=1)
         cache, rows = self.buffers[op.cache], self.buffers[op.rows]
-        self._insert(make_call(cache_write_dma(op), [rows, l1.res, cache], layer))
-        self.schedule.append(([pos, rows, l1.res], [l1.res, cache]))
+        self._insert(make_call(cache_write_dma(op), [rows, pos_l1, cache], layer))
+        self.schedule.append(([self.buffers[op.pos], rows, pos_l1], [pos_l1, cache]))
 
     def _null(self) -> SSAValue:
         return self._insert(lmem.NullOp.create(result_types=[MemRefType(i8, [0])])).results[0]

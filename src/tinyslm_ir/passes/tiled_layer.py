@@ -19,8 +19,9 @@ so one wait covers every earlier transfer), and the layer ends by waiting for ev
 the next layer may read what this one wrote and reuse its L1.
 
 A slice of an N-D tensor becomes 2-D DMAs: the innermost partial axis with the full axes
-inside it is one row, the axis outside that the rows, and every index of the axes further
-out one transfer. The L1 side is the dense slice.
+inside it is one row, the nearest axis outside that with more than one index the rows, and
+every index of the axes further out one transfer (as `cost` counts them). The L1 side is the
+dense slice.
 
 A split reduction (the K of an integer GEMM/MatMul) keeps the output tile in L1 across its K
 tiles: the first K tile writes it (beta = 0, or the bias), the later ones accumulate into it
@@ -179,17 +180,33 @@ def _prop_attr(op: Operation, name: str, ints: tuple[int, ...]) -> Attribute:
         else g.ints_prop(ints)
 
 
+def _in_tensor_rank(tile: list[int], described: tuple[int, ...],
+                    tensor: tuple[int, ...]) -> list[int]:
+    """A tile's shape in its tensor's own rank. A description may add unit axes the tensor does
+    not have (a 1-D window described as 2-D with H = 1, the M or N of a MatMul with a 1-D
+    operand); aligning the described shape with the tensor's finds and drops them. Where
+    several unit axes could be the added one, all of them are unit in the tile too, so the
+    first fit gives the same shape. A description that views the tensor otherwise (a
+    reshape's flat copy) keeps its own shape."""
+    kept, j = [], 0
+    for t, d in zip(tile, described, strict=True):
+        if j < len(tensor) and d == tensor[j]:
+            kept.append(t)
+            j += 1
+        elif d != 1:
+            return tile
+    return kept if j == len(tensor) else tile
+
+
 def _tile_calls(op: Operation, desc: OpTiling, values: list[SSAValue],
                 key: CallKey) -> list[KernelCall]:
     """The catalogue's calls for a copy of `op` whose operands have the tile's shapes and
     properties; accumulating calls for a K tile after the first."""
     shapes, props, first = key
     types = []
-    for v, s in zip(values, shapes, strict=True):
+    for v, o, s in zip(values, desc.operands, shapes, strict=True):
         assert isinstance(v.type, TensorType)
-        shape = [hi for _, hi in s]
-        if len(shape) == len(_tensor_shape(v)) + 1:  # a 1-D window described as 2-D, H = 1
-            del shape[2]
+        shape = _in_tensor_rank([hi for _, hi in s], o.shape, _tensor_shape(v))
         whole = list(_tensor_shape(v)) == shape
         types.append(v.type if whole else TensorType(v.type.get_element_type(), shape))
     n_in = len(op.operands)
@@ -222,7 +239,8 @@ def transfers(o: Operand, s: Slice) -> list[tuple[int, int, int, int, int, int]]
     if j < 0:
         return [(0, 0, prod(shape) * eb, 1, 0, 0)]
     row = lens[j] * prod(shape[j + 1:]) * eb
-    rows_axis = j - 1
+    # Axes of one index between the row and the rows axis only offset the transfer.
+    rows_axis = next((k for k in range(j - 1, -1, -1) if lens[k] > 1), -1)
     rows = lens[rows_axis] if rows_axis >= 0 else 1
     t_stride = prod(shape[rows_axis + 1:]) * eb if rows_axis >= 0 else 0
     d_stride = prod(lens[rows_axis + 1:]) * eb if rows_axis >= 0 else 0

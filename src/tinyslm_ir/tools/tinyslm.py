@@ -1,4 +1,4 @@
-"""`tinyslm`: the user-facing driver (compile, run, test-net, demo)."""
+"""`tinyslm`: the user-facing driver (compile, run, test-net, generate, demo)."""
 
 import argparse
 import json
@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from tinyslm_ir.tools.diagnostics import run_reporting_errors
+from tinyslm_ir.tools.generation import add_parsers as add_generation_parsers
 
 
 def _progress(start: float):
@@ -96,23 +97,6 @@ def _test_net(args: argparse.Namespace) -> int:
     return 0 if result["match"] else 1
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from tinyslm_ir.frontend.onnx_importer import import_onnx
-    from tinyslm_ir.models.sample import build_sample_model, sample_input
-    from tinyslm_ir.passes.pipeline import run_default_pipeline
-    from tinyslm_ir.reference.interpreter import run_module
-
-    print("tinyslm demo: the bundled sample model (an int8 QuantLib attention-score block).")
-    print("The full TinyLLama-v0 demo on the simulated Siracusa arrives with the C backend.\n")
-    imported = import_onnx(build_sample_model(), input_types=None)
-    run_default_pipeline(imported.module)
-    print(imported.module)
-    (probs,) = run_module(imported.module, imported.weights, [sample_input()])
-    print("\nreference output (uint8 attention probabilities, one row per query):")
-    print(probs)
-    return 0
-
-
 def _cores(text: str) -> int:
     n = int(text)
     if not 1 <= n <= 8:
@@ -120,10 +104,18 @@ def _cores(text: str) -> int:
     return n
 
 
-def _strict_flag(p: argparse.ArgumentParser) -> None:
+def _l1_and_strict_flags(p: argparse.ArgumentParser) -> None:
+    from tinyslm_ir.targets.siracusa import memory_map
+
+    p.add_argument("--l1", type=int, default=None, metavar="BYTES",
+                   help=f"siracusa: L1 bytes to tile every layer into (default: all "
+                        f"{memory_map.L1.size}, of which the runtime keeps "
+                        f"{memory_map.L1_RESERVED_STRICT}); 0: untiled, cores compute on L2 "
+                        "directly (for comparison benchmarks; not strict)")
     p.add_argument("--strict", action=argparse.BooleanOptionalAction, default=None,
                    help="build strict-L1: cores may touch only L1, all other data moves by DMA "
-                        "(default: on exactly when tiled, i.e. with --l1 on siracusa)")
+                        "(default: on exactly when tiled, i.e. on siracusa unless --l1 0); "
+                        "--no-strict lets layers the tiler cannot tile run on L2")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,14 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("model", type=Path)
     c.add_argument("--target", choices=("siracusa", "host"), default="siracusa")
     c.add_argument("--cores", type=_cores, default=8, help="cluster cores to use (1-8)")
-    c.add_argument("--l1", type=int, default=None, metavar="BYTES", help="L1 budget in bytes")
     c.add_argument("--l2", type=int, default=None, metavar="BYTES",
                    help="L2 budget for activations (default: what weights and code leave)")
     c.add_argument("--input-types", default=None, metavar="NAME=TYPE,...",
                    help="element types of graph inputs, e.g. input=i8,x.9=ui8")
     c.add_argument("--input-shapes", default=None, metavar="NAME=DxD...,...",
                    help="static shapes of dynamic graph inputs, e.g. input_ids=1x16")
-    _strict_flag(c)
+    _l1_and_strict_flags(c)
     c.add_argument("--plot", action="store_true",
                    help="draw the memory plan of each level as DIR/plan_<level>.png")
     c.add_argument("-o", "--output", required=True, type=Path, metavar="DIR")
@@ -160,13 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("testdir")
     t.add_argument("--target", choices=("reference", "host", "siracusa"), default="reference")
     t.add_argument("--cores", type=_cores, default=8, help="cluster cores to use (1-8)")
-    t.add_argument("--l1", type=int, default=None, metavar="BYTES", help="L1 budget in bytes")
-    _strict_flag(t)
+    _l1_and_strict_flags(t)
     t.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     t.set_defaults(func=_test_net)
 
-    d = sub.add_parser("demo", help="the main job on the embedded default model")
-    d.set_defaults(func=_demo)
+    add_generation_parsers(sub)
     return parser
 
 

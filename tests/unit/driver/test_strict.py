@@ -1,5 +1,6 @@
-"""Strict-L1 builds from the driver: on by default exactly when tiled, and refused up front,
-naming the layer, when the tiler left a layer computing on L2."""
+"""Strict-L1 builds from the driver: on by default exactly when tiled (siracusa tiles into
+all of L1 unless told `--l1 0`), and refused up front, naming the layer, when the tiler left a
+layer computing on L2."""
 
 from __future__ import annotations
 
@@ -10,27 +11,35 @@ import pytest
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
 
 from tinyslm_ir.driver.artifacts import MANIFEST, Manifest
+from tinyslm_ir.driver.compile import UNTILED, default_l1
 from tinyslm_ir.driver.strict import StrictL1Error, check_strict, strict_default
 from tinyslm_ir.passes.bufferize import UNTILED_ATTR
+from tinyslm_ir.targets.siracusa import memory_map
 from tinyslm_ir.tools.diagnostics import user_error_types
+
+
+def test_siracusa_tiles_into_all_of_l1_by_default_and_the_host_never_tiles() -> None:
+    assert default_l1("siracusa") == memory_map.L1.size
+    assert default_l1("host") == UNTILED == 0
 
 
 @pytest.mark.parametrize(("target", "l1", "requested", "strict"), [
     ("siracusa", 65536, None, True),
-    ("siracusa", None, None, False),
+    ("siracusa", default_l1("siracusa"), None, True),
+    ("siracusa", UNTILED, None, False),
+    ("host", default_l1("host"), None, False),
     ("host", 65536, None, False),
     ("siracusa", 65536, False, False),
     ("siracusa", 65536, True, True),
 ])
-def test_strict_default(target: str, l1: int | None, requested: bool | None,
-                        strict: bool) -> None:
+def test_strict_default(target: str, l1: int, requested: bool | None, strict: bool) -> None:
     assert strict_default(target, l1, requested) is strict
 
 
 @pytest.mark.parametrize("target", ["siracusa", "host"])
 def test_strict_without_tiling_is_a_usage_error(target: str) -> None:
-    with pytest.raises(StrictL1Error, match="--l1"):
-        strict_default(target, None, True)
+    with pytest.raises(StrictL1Error, match="--l1 0"):
+        strict_default(target, UNTILED, True)
 
 
 def test_untiled_layer_is_refused_naming_it() -> None:

@@ -92,6 +92,14 @@ def test_test_net_missing_folder(tmp_path: Path):
     assert_one_line_diagnostic(proc, "network.onnx")
 
 
+def test_negative_l1_is_a_one_line_error(tmp_path: Path):
+    model = tmp_path / "sample.onnx"
+    model.write_bytes(build_sample_model().SerializeToString())
+    proc = run_tool("tinyslm_ir.tools.tinyslm", "compile", str(model), "--l1", "-1",
+                    "-o", str(tmp_path / "out"))
+    assert_one_line_diagnostic(proc, "--l1 -1", "at least 0", "untiled")
+
+
 def test_unparsable_mlir(tmp_path: Path):
     path = tmp_path / "bad.mlir"
     path.write_text("func.func @f( {\n")

@@ -335,6 +335,20 @@ def concat(inputs: Sequence[Sequence[int]], axis: int, elem_bytes: int) -> OpTil
     return OpTiling("concat", dims, tuple(ops), "move")
 
 
+def split(x: Sequence[int], axis: int, sizes: Sequence[int], elem_bytes: int) -> OpTiling:
+    """A split, the mirror of a concat: tiled along every dim but the split axis, which stays
+    whole, so a tile of the input holds its part of every output."""
+    axis %= len(x)
+    why = "a split keeps its axis whole"
+    dims = tuple(Dim(f"d{i}", e, fixed=why if i == axis else None) for i, e in enumerate(x))
+    ops = [Operand("x", tuple(Axis(d.extent, d.name) for d in dims), elem_bytes)]
+    ops += [Operand(f"out{k}", tuple(Axis(size if i == axis else d.extent,
+                                          d.name if i != axis else None)
+                                     for i, d in enumerate(dims)), elem_bytes, True)
+            for k, size in enumerate(sizes)]
+    return OpTiling("split", dims, tuple(ops), "move")
+
+
 def slice_(x: Sequence[int], starts: Sequence[int], steps: Sequence[int], out: Sequence[int],
            elem_bytes: int) -> OpTiling:
     """A normalised slice: output index i reads input index start + step*i. An axis read

@@ -145,6 +145,9 @@ def describe(op: Operation) -> c.OpTiling:
         return c.elementwise("reshape", (prod(out),), ob, [((prod(out),), ob)], kernel="move")
     if isinstance(op, g.ConcatOp):
         return c.concat([_shape(v) for v in op.operands], g.get_int(op.properties, "axis"), ob)
+    if isinstance(op, g.SplitOp):
+        return c.split(_shape(op.operands[0]), g.get_int(op.properties, "axis"),
+                       g.get_ints(op.properties, "sizes"), ob)
     if isinstance(op, g.SliceOp):
         return c.slice_(_shape(op.operands[0]), g.get_ints(op.properties, "starts"),
                         g.get_ints(op.properties, "steps"), out, ob)

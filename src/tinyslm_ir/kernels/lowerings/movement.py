@@ -174,6 +174,21 @@ def lower_cache_write(op: Operation) -> list[KernelCall]:
                                            arg_out(0, t)], [(d, I32) for d in dims])]
 
 
+def gather_rows_dma(op: Operation) -> KernelCall | None:
+    """A gather on axis 0 as DMAs issued by core 0 (strict-L1 code) on buffers (data,
+    indices, out), the indices already in L1: an embedding lookup moves its rows only. None
+    for gathers on another axis."""
+    data, idx = op.operands
+    ds = shape(data)
+    if gs.normalize_axis(g.get_int(op.properties, "axis"), len(ds)) != 0 or \
+            numel(shape(op.results[0])) == 0:
+        return None
+    t, ti = byte_code(code(op, data.type)), code(op, idx.type)
+    call = kcall("gather_rows_dma", [t, ti], [arg_in(0, t), arg_in(1, ti), arg_out(0, t)],
+                 [(ds[0], I32), (prod(ds[1:]), I32), (numel(shape(idx)), I32)])
+    return replace(call, parallel=False)
+
+
 def cache_write_dma(op: Operation) -> KernelCall:
     """The append as one DMA issued by core 0 (strict-L1 code) on buffers (rows, pos,
     cache): the cache is written in place, and pos must already be in L1."""

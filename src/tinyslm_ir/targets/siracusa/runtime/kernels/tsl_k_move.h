@@ -103,4 +103,23 @@
                                   (uint32_t)(cap * inner) * sizeof(tsl_t_##t), row));      \
   }
 
+/* tsl_gather_rows_dma__<t>_<ti>(data, indices, out, dim, inner, n_idx): a gather on axis 0
+ * in strict-L1 code, on core 0: row idx_j (inner elements, negative from the end) of data
+ * moves to row j of out by DMA, so an embedding lookup moves its rows, not the table. The core
+ * reads only the indices, which the caller has moved to L1. An index out of range (the
+ * reference interpreter rejects it) leaves its row out. Returns once every row has landed. */
+#define TSL_DEFINE_GATHER_ROWS_DMA(t, ti)                                                  \
+  static void tsl_gather_rows_dma__##t##_##ti(const tsl_t_##t *data, const tsl_t_##ti *idx,\
+                                              tsl_t_##t *out, int32_t dim, int32_t inner,  \
+                                              int32_t n_idx) {                             \
+    uint32_t row = (uint32_t)inner * sizeof(tsl_t_##t);                                    \
+    for (int32_t j = 0; j < n_idx; j++) {                                                  \
+      int64_t r = (int64_t)idx[j];                                                         \
+      if (r < 0) r += dim;                                                                 \
+      if (r < 0 || r >= dim) continue;                                                     \
+      (void)tsl_dma_start_1d(out + j * inner, data + (int32_t)r * inner, row);             \
+    }                                                                                      \
+    tsl_dma_wait_all();                                                                    \
+  }
+
 #endif /* TSL_K_MOVE_H */
