@@ -31,6 +31,7 @@ class TensorSpec:
     onnx_name: str
     dtype: str
     shape: tuple[int, ...]
+    given: tuple[int, int] | None = None  # (axis, positions): the caller's array is shorter
 
     @property
     def file(self) -> str:
@@ -79,7 +80,8 @@ class Manifest:
         if data.get("format") != FORMAT:
             raise ValueError(f"{path}: manifest format {data.get('format')} is not {FORMAT}; "
                              "recompile the model")
-        specs = {k: tuple(TensorSpec(t["name"], t["onnx_name"], t["dtype"], tuple(t["shape"]))
+        specs = {k: tuple(TensorSpec(t["name"], t["onnx_name"], t["dtype"], tuple(t["shape"]),
+                                     tuple(t["given"]) if t.get("given") else None)
                           for t in data[k]) for k in ("inputs", "outputs")}
         return cls(data["target"], data["cores"], data["model"], tuple(data["onnx_inputs"]),
                    specs["inputs"], specs["outputs"], data["l1_peak"], data["l2_peak"],

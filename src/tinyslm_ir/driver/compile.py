@@ -35,6 +35,7 @@ from tinyslm_ir.driver import artifacts as art
 from tinyslm_ir.driver.macs import layer_ops
 from tinyslm_ir.driver.strict import check_strict, strict_default, untiled_layers
 from tinyslm_ir.frontend.input_shapes import Shapes
+from tinyslm_ir.frontend.kv_cache import canonicalize_kv_caches
 from tinyslm_ir.frontend.onnx_importer import (
     ImportedModel,
     import_onnx,
@@ -162,8 +163,9 @@ def state_inputs(prog: CProgram) -> tuple[int, ...]:
     return tuple(k for k, b in enumerate(prog.inputs) if b.name in aliased)
 
 
-def _spec(buf: CBuffer, onnx_name: str) -> art.TensorSpec:
-    return art.TensorSpec(buf.stem, onnx_name, buf.dtype.name, buf.shape)
+def _spec(buf: CBuffer, onnx_name: str, grown: Mapping[str, tuple[int, int]]
+          ) -> art.TensorSpec:
+    return art.TensorSpec(buf.stem, onnx_name, buf.dtype.name, buf.shape, grown.get(onnx_name))
 
 
 FLOAT_ELEMENTS = ("f16", "bf16", "f32", "f64")
@@ -209,6 +211,9 @@ def compile_model(model: str | Path | onnx.ModelProto, out_dir: str | Path,
     progress("importing the ONNX model")
     imported = import_onnx(onnx_model, input_types=options.input_types,
                            input_shapes=options.input_shapes)
+    grown = canonicalize_kv_caches(imported)
+    if grown:
+        progress(f"{grown} KV caches updated in place instead of grown by Concat")
     source = str(model) if not isinstance(model, onnx.ModelProto) else "<in memory>"
     onnx_inputs = tuple(i.name for i in runtime_inputs(onnx_model))
     return compile_imported(imported, onnx_inputs, out_dir, options, progress, source=source,
@@ -288,8 +293,10 @@ def compile_imported(imported: ImportedModel, onnx_inputs: tuple[str, ...],
         build(options.target, directory, options.cores, len(prog.layers), isa, strict)
     manifest = art.Manifest(
         target=options.target, cores=options.cores, model=source, onnx_inputs=onnx_inputs,
-        inputs=tuple(map(_spec, prog.inputs, imported.input_names)),
-        outputs=tuple(map(_spec, prog.outputs, imported.output_names)),
+        inputs=tuple(_spec(b, n, imported.grown_inputs)
+                     for b, n in zip(prog.inputs, imported.input_names, strict=True)),
+        outputs=tuple(_spec(b, n, {}) for b, n in zip(prog.outputs, imported.output_names,
+                                                       strict=True)),
         l1_peak=prog.peak("L1"), l2_peak=prog.peak("L2"),
         compile_s=round(time.perf_counter() - start, 3), isa=isa[0], strict_l1=strict,
         entry=options.entry, state=state_inputs(prog))

@@ -48,6 +48,8 @@ def input_bytes(manifest: Manifest, arrays: Sequence[np.ndarray]) -> dict[str, b
 
 
 def _converted(spec: TensorSpec, a: np.ndarray) -> np.ndarray:
+    if spec.given is not None:  # a KV cache grown in place (frontend.kv_cache)
+        a = _placed(spec, a)
     expected = int(np.prod(spec.shape, dtype=np.int64))
     if a.size != expected:
         raise InputMismatchError(f"input '{spec.onnx_name}' has shape {a.shape}, the program "
@@ -57,6 +59,20 @@ def _converted(spec: TensorSpec, a: np.ndarray) -> np.ndarray:
         raise InputMismatchError(f"input '{spec.onnx_name}' ({a.dtype}) has values that "
                                  f"{spec.dtype} cannot hold")
     return converted
+
+
+def _placed(spec: TensorSpec, a: np.ndarray) -> np.ndarray:
+    """`a` (the caller's positions) at the start of the input's larger buffer along its axis;
+    the program writes the rest before it reads it."""
+    axis, given = spec.given  # type: ignore[misc]
+    shape = list(spec.shape)
+    shape[axis] = given
+    if tuple(a.shape) != tuple(shape):
+        raise InputMismatchError(f"input '{spec.onnx_name}' has shape {a.shape}, the program "
+                                 f"was compiled for {tuple(shape)}")
+    buffer = np.zeros(spec.shape, a.dtype)
+    buffer[(slice(None),) * axis + (slice(0, given),)] = a
+    return buffer
 
 
 def output_arrays(manifest: Manifest, files: dict[str, bytes]) -> list[np.ndarray]:

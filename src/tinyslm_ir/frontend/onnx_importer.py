@@ -53,6 +53,9 @@ class ImportedModel:
     value_names: dict[SSAValue, str] = field(default_factory=dict)
     """The ONNX tensor name of each function argument and op result (the first, if several),
     for tools that match values across graphs built from one model (`llama_int8`)."""
+    grown_inputs: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Inputs given more room than the caller's arrays hold (`frontend.kv_cache`): per input
+    name, the axis and the positions the caller gives."""
 
 
 def load_model(model: str | Path | onnx.ModelProto) -> onnx.ModelProto:
