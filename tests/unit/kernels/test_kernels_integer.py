@@ -31,6 +31,21 @@ def make_requant(rng: np.random.Generator) -> Case:
                  "signed": g.bool_prop(bool(rng.random() < 0.5))})
 
 
+def make_add_rq(rng: np.random.Generator) -> Case:
+    """graph.add_rq (the fused residual add): products and sums that wrap int32 (full-range
+    int32 inputs and factors), and the power-of-two divisors from 1 up."""
+    shape = rand_shape(rng, int(rng.integers(1, 4)), 9)
+    ta, tb = pick(rng, (np.int8, np.int16, np.int32)), pick(rng, (np.int8, np.uint8, np.int16))
+    tsa, tsb = pick(rng, (np.int8, np.int16, np.int32)), pick(rng, (np.int16, np.int32))
+    tm, td = pick(rng, (np.int16, np.int32)), pick(rng, (np.int8, np.int32))
+    scalar = [ints(rng, (1,), t) for t in (tsa, tsb, tm, td)]
+    div = int(pick(rng, [1, 2, 2**14, 2**21, 2**40]))
+    return Case(g.AddRequantOp, [ints(rng, shape, ta), scalar[0], ints(rng, shape, tb),
+                                 *scalar[1:]],
+                {"div": I(div), "n_levels": I(int(pick(rng, [256, 65536, 16]))),
+                 "signed": g.bool_prop(bool(rng.random() < 0.8))})
+
+
 def _rows(rng: np.random.Generator, t=np.int8) -> np.ndarray:
     shape = (*rand_shape(rng, int(rng.integers(0, 3)), 3), int(rng.integers(1, 40)))
     return ints(rng, shape, t)
@@ -93,6 +108,7 @@ def make_pointwise(rng: np.random.Generator) -> Case:
 
 
 test_requant_shift = batched(make_requant, size=32)
+test_add_rq = batched(make_add_rq, size=24)
 test_softmaxes = batched(make_softmaxes, size=24)
 test_norms = batched(make_norms, size=24)
 test_pointwise = batched(make_pointwise, size=24)

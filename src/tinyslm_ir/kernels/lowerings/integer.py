@@ -93,6 +93,24 @@ def lower_requant_shift(op: Operation) -> list[KernelCall]:
                    (hi, I32)])]
 
 
+@lowering(g.AddRequantOp)
+def lower_add_requant(op: Operation) -> list[KernelCall]:
+    """One tsl_add_rq call over the flat elements (a and b have the output's shape, every
+    factor is a scalar). The int32 sum is arbitrary, so the requantization runs in int64; it
+    is a few elements per core, where the 64-bit multiply costs little next to the launch."""
+    cs = _int_codes(op)
+    r = code(op, op.results[0].type)
+    n = numel(shape(op.operands[0]))
+    if n == 0:
+        return []
+    div = _prop(op, "div")
+    if 2**31 * maxabs(cs[4]) + maxabs(cs[5]) + div > 2**63 - 1:
+        raise NoKernelError(op, "the requantization does not fit int64")
+    lo, hi = i32_levels(op, _prop(op, "n_levels"), g.get_bool(op.properties, "signed"))
+    return [kcall("add_rq", [*cs, r], [*(arg_in(i, t) for i, t in enumerate(cs)), arg_out(0, r)],
+                  [(n, I32), (log2_exact(div), I32), (lo, I32), (hi, I32)])]
+
+
 @lowering(g.ISoftmaxOp)
 def lower_isoftmax(op: Operation) -> list[KernelCall]:
     (tx,) = _int_codes(op)

@@ -62,6 +62,29 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
     }                                                                                          \
   }
 
+/* tsl_add_rq__<ta>_<tsa>_<tb>_<tsb>_<tm>_<td>_<tr>(a, sa, b, sb, mul, add, out, n, shift,
+ *                                                  lo, hi)
+ * graph.add_rq: s = a*sa + b*sb in int32, wrapping as the unfused int32 Mul and Add do, then
+ * out = clip((s*mul + add + 2^shift/2) >> shift, lo, hi) in int64; sa, sb, mul, add are
+ * scalars, a, b and out n contiguous elements. */
+#define TSL_DEFINE_ADD_RQ(ta, tsa, tb, tsb, tm, td, tr)                                        \
+  static void tsl_add_rq__##ta##_##tsa##_##tb##_##tsb##_##tm##_##td##_##tr(                     \
+      const tsl_t_##ta *a, const tsl_t_##tsa *sa, const tsl_t_##tb *b, const tsl_t_##tsb *sb,  \
+      const tsl_t_##tm *mul, const tsl_t_##td *add, tsl_t_##tr *out, int32_t n, int32_t shift, \
+      int32_t lo, int32_t hi) {                                                                \
+    int32_t i, end;                                                                            \
+    tsl_split(n, 4, &i, &end);                                                                 \
+    const uint32_t fa = (uint32_t)(int64_t)*sa, fb = (uint32_t)(int64_t)*sb;                   \
+    const int64_t m = (int64_t)*mul;                                                           \
+    const int64_t d = (int64_t)*add + (shift > 0 ? (int64_t)1 << (shift - 1) : 0);            \
+    for (; i < end; i++) {                                                                     \
+      int32_t s = (int32_t)((uint32_t)(int64_t)a[i] * fa + (uint32_t)(int64_t)b[i] * fb);      \
+      int64_t v = ((int64_t)s * m + d) >> shift;                                               \
+      v = v < lo ? lo : v;                                                                     \
+      out[i] = (tsl_t_##tr)(v > hi ? hi : v);                                                  \
+    }                                                                                          \
+  }
+
 /* The row of iSoftmax (spec §2) shared by isoftmax and icausal_softmax, defined per kernel
  * (`name`) so that either may be instantiated alone: the first V of L entries, the rest 0.
  * Coefficients are taken modulo 2^32: d = max - x, z = floor(d / log2), p = z*log2 - d,
