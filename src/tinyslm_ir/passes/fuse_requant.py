@@ -20,7 +20,9 @@ The requantized residual add of QuantLib graphs, requant_shift(add(mul(a, sa), m
 with scalar factors, becomes one `graph.add_rq`: four launches of a few hundred elements each
 (mostly fixed cost) become one, and the three int32 intermediates never reach memory. Fused only
 when both Muls and the Add are int32 (the fused kernel wraps exactly as they do), have no other
-users, and every factor and the requant mul/add are scalars with a power-of-two div.
+users, and every factor and the requant mul/add are scalars with a power-of-two div. Likewise
+requant_shift(mul(a, b)) of two same-shaped tensors (SwiGLU's gate times up) becomes one
+`graph.mul_rq`, whose int8 x int8 product then requantizes in int32 instead of int64.
 """
 
 from dataclasses import dataclass
@@ -131,6 +133,27 @@ class FuseAddRequant(RewritePattern):
         rewriter.replace(op, fused)
 
 
+class FuseMulRequant(RewritePattern):
+    """requant_shift(mul(a, b), mul, add) with a, b shaped like the product -> mul_rq."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: g.RequantShiftOp, rewriter: PatternRewriter) -> None:
+        mul = op.x.owner
+        div = g.get_int(op.properties, "div")
+        if (not isinstance(mul, g.MulOp) or not mul.res.has_one_use() or div & (div - 1)
+                or g.elem_of(mul.res.type) != IntegerType(32)
+                or any(prod(g.shape_of(p.type)) != 1 for p in (op.mul, op.add))):
+            return
+        shape = g.shape_of(mul.res.type)
+        if any(g.shape_of(v.type) != shape or not isinstance(g.elem_of(v.type), IntegerType)
+               for v in (mul.lhs, mul.rhs)):
+            return
+        props = {k: op.properties[k] for k in ("div", "n_levels", "signed")}
+        fused = g.MulRequantOp.from_operands([mul.lhs, mul.rhs, op.mul, op.add], props)
+        fused.res.name_hint = op.res.name_hint
+        rewriter.replace(op, fused)
+
+
 @dataclass(frozen=True)
 class FuseRequantPass(ModulePass):
     """Fuse RequantShift into MatMul and residual adds, then absorb rhs transposes (see the
@@ -141,6 +164,6 @@ class FuseRequantPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(
             GreedyRewritePatternApplier([FuseMatMulRequant(), FuseAddRequant(),
-                                         AbsorbRhsTranspose()]),
+                                         FuseMulRequant(), AbsorbRhsTranspose()]),
             apply_recursively=True,
         ).rewrite_module(op)

@@ -126,6 +126,21 @@ def _add_requant(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
     return [_clip_levels(op, y, g.get_bool(op.properties, "signed"))]
 
 
+@register(g.MulRequantOp)
+def _mul_requant(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
+    """requant_shift(mul(a, b)) (the `fuse-requant` pass): the product wraps to int32 exactly
+    as the unfused Mul result does, then §1 with scalar `mul`/`add`."""
+    a, b, mul, add = (np.asarray(v) for v in args)
+    a, b = exact([a, b], maxabs(a) * maxabs(b))
+    p, count = wrap(a * b, element_kind(IntegerType(32)))
+    report_wrap(op.name, count, "the product (int32)")
+    div = _prop(op, "div")
+    x, mul, add = exact([p, mul.reshape(()), add.reshape(())],
+                        maxabs(p) * maxabs(mul) + maxabs(add) + div)
+    y = (x * mul + add + div // 2) // div
+    return [_clip_levels(op, y, g.get_bool(op.properties, "signed"))]
+
+
 @register(g.ISoftmaxOp)
 def _isoftmax(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
     """Spec §2, over the last axis: z = floor(-(x - max)/log2), p = x - max + z*log2,

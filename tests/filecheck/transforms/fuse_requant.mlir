@@ -88,3 +88,31 @@ func.func @residual_unfused(%x: tensor<64xi8>, %y: tensor<64xi8>, %f: tensor<64x
 // CHECK-LABEL: func.func @residual_unfused(
 // CHECK-NOT:     graph.add_rq
 // CHECK:         func.return
+
+// -----
+
+// SwiGLU's requantized product of two int8 tensors becomes one mul_rq.
+func.func @swiglu(%g: tensor<1x1x256xi8>, %u: tensor<1x1x256xi8>) -> tensor<1x1x256xi8> {
+  %m = graph.weight @m : tensor<1xi16>
+  %a = graph.weight @a : tensor<1xi8>
+  %0 = graph.mul %g, %u : (tensor<1x1x256xi8>, tensor<1x1x256xi8>) -> tensor<1x1x256xi32>
+  %1 = graph.requant_shift %0, %m, %a {div = 2097152 : i64, n_levels = 256 : i64, signed = true} : (tensor<1x1x256xi32>, tensor<1xi16>, tensor<1xi8>) -> tensor<1x1x256xi8>
+  func.return %1 : tensor<1x1x256xi8>
+}
+// CHECK-LABEL: func.func @swiglu(
+// CHECK:         %[[R:.*]] = graph.mul_rq %g, %u, %m, %a {div = 2097152 : i64, n_levels = 256 : i64, signed = true} : (tensor<1x1x256xi8>, tensor<1x1x256xi8>, tensor<1xi16>, tensor<1xi8>) -> tensor<1x1x256xi8>
+// CHECK-NEXT:    func.return %[[R]]
+
+// -----
+
+// Not fused: a broadcast operand (the product is larger than it).
+func.func @mul_unfused(%g: tensor<4x8xi8>, %u: tensor<8xi8>) -> tensor<4x8xi8> {
+  %m = graph.weight @m : tensor<1xi16>
+  %a = graph.weight @a : tensor<1xi8>
+  %0 = graph.mul %g, %u : (tensor<4x8xi8>, tensor<8xi8>) -> tensor<4x8xi32>
+  %1 = graph.requant_shift %0, %m, %a {div = 1024 : i64, n_levels = 256 : i64, signed = true} : (tensor<4x8xi32>, tensor<1xi16>, tensor<1xi8>) -> tensor<4x8xi8>
+  func.return %1 : tensor<4x8xi8>
+}
+// CHECK-LABEL: func.func @mul_unfused(
+// CHECK-NOT:     graph.mul_rq
+// CHECK:         func.return

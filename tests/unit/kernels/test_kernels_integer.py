@@ -46,6 +46,19 @@ def make_add_rq(rng: np.random.Generator) -> Case:
                  "signed": g.bool_prop(bool(rng.random() < 0.8))})
 
 
+def make_mul_rq(rng: np.random.Generator) -> Case:
+    """graph.mul_rq (the fused SwiGLU product): int8 x int8 with an int16 mul (the kernel's
+    int32 path) and wide operands whose product wraps int32 (the int64 path)."""
+    shape = rand_shape(rng, int(rng.integers(1, 4)), 9)
+    ta, tb = pick(rng, (np.int8, np.uint8, np.int32)), pick(rng, (np.int8, np.int16))
+    tm, td = pick(rng, (np.int8, np.int16, np.int32)), pick(rng, (np.int8, np.int32))
+    div = int(pick(rng, [1, 2, 2**14, 2**21, 2**40]))
+    return Case(g.MulRequantOp, [ints(rng, shape, ta), ints(rng, shape, tb), ints(rng, (1,), tm),
+                                 ints(rng, (1,), td)],
+                {"div": I(div), "n_levels": I(int(pick(rng, [256, 65536, 16]))),
+                 "signed": g.bool_prop(bool(rng.random() < 0.8))})
+
+
 def _rows(rng: np.random.Generator, t=np.int8) -> np.ndarray:
     shape = (*rand_shape(rng, int(rng.integers(0, 3)), 3), int(rng.integers(1, 40)))
     return ints(rng, shape, t)
@@ -109,6 +122,7 @@ def make_pointwise(rng: np.random.Generator) -> Case:
 
 test_requant_shift = batched(make_requant, size=32)
 test_add_rq = batched(make_add_rq, size=24)
+test_mul_rq = batched(make_mul_rq, size=24)
 test_softmaxes = batched(make_softmaxes, size=24)
 test_norms = batched(make_norms, size=24)
 test_pointwise = batched(make_pointwise, size=24)

@@ -90,6 +90,9 @@ def describe(op: Operation) -> c.OpTiling:
         shapes = [out, (), out, (), (), ()]
         ins = [(sh, _bytes(v)) for sh, v in zip(shapes, op.operands, strict=True)]
         return c.elementwise("add_rq", out, ob, ins, kernel="requant")
+    if isinstance(op, g.MulRequantOp):
+        ins = [(sh, _bytes(v)) for sh, v in zip([out, out, (), ()], op.operands, strict=True)]
+        return c.elementwise("mul_rq", out, ob, ins, kernel="requant")
     if isinstance(op, _ELEMENTWISE):
         kind = op.name.removeprefix("graph.")
         return c.elementwise(kind, out, ob, _operands(op))

@@ -85,6 +85,26 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
     }                                                                                          \
   }
 
+/* tsl_mul_rq__<ta>_<tb>_<tm>_<td>_<tr>_<tc>(a, b, mul, add, out, n, shift, lo, hi)
+ * graph.mul_rq: p = a*b in int32 (wrapping as the unfused int32 Mul does), then
+ * out = clip((p*mul + add + 2^shift/2) >> shift, lo, hi) in tc, which the lowering proved
+ * holds it; mul and add are scalars, a, b and out n contiguous elements. */
+#define TSL_DEFINE_MUL_RQ(ta, tb, tm, td, tr, tc)                                              \
+  static void tsl_mul_rq__##ta##_##tb##_##tm##_##td##_##tr##_##tc(                              \
+      const tsl_t_##ta *a, const tsl_t_##tb *b, const tsl_t_##tm *mul, const tsl_t_##td *add,  \
+      tsl_t_##tr *out, int32_t n, int32_t shift, int32_t lo, int32_t hi) {                     \
+    int32_t i, end;                                                                            \
+    tsl_split(n, 4, &i, &end);                                                                 \
+    const tsl_t_##tc m = (tsl_t_##tc)*mul;                                                     \
+    const tsl_t_##tc d = (tsl_t_##tc)*add + (shift > 0 ? (tsl_t_##tc)1 << (shift - 1) : 0);    \
+    for (; i < end; i++) {                                                                     \
+      int32_t p = (int32_t)((uint32_t)(int64_t)a[i] * (uint32_t)(int64_t)b[i]);                \
+      tsl_t_##tc v = ((tsl_t_##tc)p * m + d) >> shift;                                         \
+      v = v < lo ? lo : v;                                                                     \
+      out[i] = (tsl_t_##tr)(v > hi ? hi : v);                                                  \
+    }                                                                                          \
+  }
+
 /* The row of iSoftmax (spec §2) shared by isoftmax and icausal_softmax, defined per kernel
  * (`name`) so that either may be instantiated alone: the first V of L entries, the rest 0.
  * Coefficients are taken modulo 2^32: d = max - x, z = floor(d / log2), p = z*log2 - d,
