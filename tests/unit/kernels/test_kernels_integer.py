@@ -11,6 +11,8 @@ I = g.int_prop  # noqa: E741
 
 
 def make_requant(rng: np.random.Generator) -> Case:
+    """RequantShift: scalar, broadcast and per-channel parameters; int32 x up to 2^20 with
+    scalar mul/add falls on both sides of the kernel's int32 window (tsl_rq_window)."""
     shape = rand_shape(rng, int(rng.integers(1, 5)), 5)
     tx = pick(rng, (np.int8, np.uint8, np.int16, np.int32))
     tm, ta = pick(rng, (np.int8, np.int16, np.int32)), pick(rng, (np.int16, np.int32))

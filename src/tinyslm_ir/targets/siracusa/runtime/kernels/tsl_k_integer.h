@@ -23,12 +23,26 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
   return p / s;
 }
 
+/* For a requantization v = x*m + d (d including the rounding half) with scalar m and d:
+ * the window x + off < span (unsigned) of the x for which int32 holds v exactly; span = 0
+ * when none is. An int64 multiply-add, shift and compare is some twenty instructions on RV32,
+ * its int32 form five, and real operands are far below the types' bounds, so kernels whose
+ * types need int64 take int32 element by element. The division is 32-bit: once per call. */
+static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *span) {
+  const int64_t room = INT32_MAX - (d < 0 ? -d : d);
+  const uint64_t am = (uint64_t)(m < 0 ? -m : m);
+  uint32_t lim = am == 0 ? INT32_MAX : am > (uint64_t)room ? 0 : (uint32_t)room / (uint32_t)am;
+  *off = room < 0 ? 0 : lim;
+  *span = room < 0 ? 0 : 2 * lim + 1;
+}
+
 /* tsl_requant__<tx>_<tm>_<ta>_<tr>_<tc>(x, mul, add, out, rank, shape[], sx[], sm[], sa[],
  *                                      div, shift, lo, hi)
  * out = clip(floor((x*mul + add + div/2) / div), lo, hi); `shift` = log2(div) when div is a
  * power of two, else -1. tc (i32 or i64) holds x*mul + add + div/2 exactly (the lowering's bound
  * from the operand types). mul/add broadcast through their strides (scalar, numpy broadcast
- * or per channel along axis 1, resolved by the lowering). */
+ * or per channel along axis 1, resolved by the lowering). With scalar mul and add and signed
+ * x of at most 32 bits, an int64 tc still takes int32 where tsl_rq_window allows. */
 #define TSL_DEFINE_REQUANT(tx, tm, ta, tr, tc)                                                 \
   static void tsl_requant__##tx##_##tm##_##ta##_##tr##_##tc(                                   \
       const tsl_t_##tx *x, const tsl_t_##tm *mul, const tsl_t_##ta *add, tsl_t_##tr *out,     \
@@ -42,6 +56,11 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
     const int32_t dx = TSL_ITER_STEP(it, 0), dm = TSL_ITER_STEP(it, 1);                        \
     const int32_t da = TSL_ITER_STEP(it, 2);                                                   \
     const tsl_t_##tc half = div / 2;                                                           \
+    int32_t scalar = sizeof(tsl_t_##tx) <= 4 && (tsl_t_##tx)-1 < 0;                            \
+    for (int32_t d = 0; d < rank; d++) scalar &= sm[d] == 0 && sa[d] == 0;                     \
+    uint32_t off = 0, span = 0;                                                                \
+    if (scalar) tsl_rq_window((int64_t)*mul, (int64_t)*add + (int64_t)half, &off, &span);     \
+    const int32_t m32 = (int32_t)*mul, d32 = (int32_t)((int64_t)*add + (int64_t)half);       \
     for (TSL_ITER_RUNS(it, n)) {                                                               \
       const tsl_t_##tx *px = x + it.off[0];                                                    \
       const tsl_t_##tm *pm = mul + it.off[1];                                                  \
@@ -49,7 +68,11 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
       tsl_t_##tr *po = out + it.pos;                                                           \
       if (shift >= 0) {                                                                        \
         for (int32_t k = 0; k < n; k++, px += dx, pm += dm, pa += da) {                        \
-          tsl_t_##tc v = ((tsl_t_##tc)*px * (tsl_t_##tc)*pm + (tsl_t_##tc)*pa + half) >> shift;\
+          tsl_t_##tc v;                                                                        \
+          if (sizeof(tsl_t_##tc) > 4 && (uint32_t)(int32_t)*px + off < span)                   \
+            v = ((int32_t)*px * m32 + d32) >> shift;                                           \
+          else                                                                                 \
+            v = ((tsl_t_##tc)*px * (tsl_t_##tc)*pm + (tsl_t_##tc)*pa + half) >> shift;         \
           v = v < lo ? lo : v;                                                                 \
           po[k] = (tsl_t_##tr)(v > hi ? hi : v);                                               \
         }                                                                                      \
