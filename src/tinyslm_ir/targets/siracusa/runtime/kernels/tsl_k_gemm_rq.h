@@ -120,7 +120,9 @@
       int32_t hi, uint32_t off, uint32_t span) {                                               \
     if (sizeof(tsl_t_##tc) == 4 || acc + off < span) {                                         \
       int32_t v = ((int32_t)acc * (int32_t)m + (int32_t)d + (int32_t)half) >> shift;           \
-      return (tsl_t_##tr)(v < lo ? lo : (v > hi ? hi : v));                                    \
+      /* one unsigned compare for the in-range case, which is nearly every output */          \
+      if ((uint32_t)v - (uint32_t)lo > (uint32_t)hi - (uint32_t)lo) v = v < lo ? lo : hi;      \
+      return (tsl_t_##tr)v;                                                                    \
     }                                                                                          \
     tsl_t_##tc v = ((tsl_t_##tc)(int32_t)acc * (tsl_t_##tc)m + (tsl_t_##tc)d + half) >> shift; \
     return (tsl_t_##tr)(v < lo ? lo : (v > hi ? hi : v));                                      \
