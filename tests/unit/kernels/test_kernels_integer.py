@@ -81,6 +81,18 @@ def make_softmaxes(rng: np.random.Generator) -> Case:
                                          "group_width": I(int(rng.integers(1, 17)))})
 
 
+def make_long_softmax(rng: np.random.Generator) -> Case:
+    """iSoftmax rows longer than the kernel keeps on the stack (TSL_ISOFTMAX_KEEP = 80): the
+    32-bit path that recomputes e (long KV caches)."""
+    x = ints(rng, (*rand_shape(rng, int(rng.integers(0, 2)), 3), int(rng.integers(81, 300))),
+             pick(rng, (np.int8, np.uint8)))
+    eps = float(rng.uniform(1 / 400, 1 / 20))
+    return Case(g.ISoftmaxOp, [x], {
+        "coeff_a": I(1), "coeff_b": I(round(1.353 / eps)),
+        "coeff_c": I(round(0.344 / (0.3585 * eps * eps))), "log2": I(round(1 / eps)),
+        "n_levels": I(256)})
+
+
 def make_norms(rng: np.random.Generator) -> Case:
     x = _rows(rng)
     length = x.shape[-1]
@@ -126,5 +138,6 @@ test_requant_shift = batched(make_requant, size=32)
 test_add_rq = batched(make_add_rq, size=24)
 test_mul_rq = batched(make_mul_rq, size=24)
 test_softmaxes = batched(make_softmaxes, size=24)
+test_long_softmax = batched(make_long_softmax, size=8)
 test_norms = batched(make_norms, size=24)
 test_pointwise = batched(make_pointwise, size=24)

@@ -136,9 +136,9 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
  * d and log2 fit int32 for inputs of up to 16 bits: then everything is 32-bit (a 64-bit
  * division is a libcall of some hundred instructions on RV32; z*log2 - d is only needed
  * modulo 2^32), and rows of up to TSL_ISOFTMAX_KEEP visible entries keep their e values on
- * the stack for the last pass. Other rows take the 64-bit path and recompute e. 80 covers a
- * decode step's 65 keys in 320 B of a strict build's 1 KiB core stack
- * (memory_map.STRICT_STACK_SIZE). */
+ * the stack for the last pass; longer rows recompute e there, still in 32 bits (wider inputs
+ * take the 64-bit path). 80 covers a decode step's 65 keys in 320 B of a strict build's
+ * 1 KiB core stack (memory_map.STRICT_STACK_SIZE). */
 #define TSL_ISOFTMAX_KEEP 80
 #define TSL_ISOFTMAX_ROW(name, tx, tr)                                                          \
   static inline uint32_t tsl_##name##_e__##tx##_##tr(int64_t d, uint32_t ca, uint32_t cb,       \
@@ -159,18 +159,36 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
                                                    int32_t L, int32_t V, uint32_t ca,           \
                                                    uint32_t cb, uint32_t cc, int64_t log2,      \
                                                    uint32_t nm1) {                              \
-    tsl_t_##tx mx = xr[0];                                                                      \
-    for (int32_t j = 1; j < V; j++) mx = xr[j] > mx ? xr[j] : mx;                               \
     uint32_t s = 0;                                                                             \
-    if (V <= TSL_ISOFTMAX_KEEP && sizeof(tsl_t_##tx) <= 2 && log2 <= INT32_MAX) {               \
-      uint32_t keep[TSL_ISOFTMAX_KEEP];                                                         \
-      for (int32_t j = 0; j < V; j++) {                                                         \
-        keep[j] = tsl_##name##_e32__##tx##_##tr((int32_t)mx - (int32_t)xr[j], ca, cb, cc,       \
-                                                (int32_t)log2);                                 \
-        s += keep[j];                                                                           \
+    if (sizeof(tsl_t_##tx) <= 2 && log2 <= INT32_MAX) {                                         \
+      /* the max in an int32 register: no re-extension of a narrow type per element */          \
+      int32_t mx = xr[0];                                                                       \
+      for (int32_t j = 1; j < V; j++) {                                                         \
+        int32_t v = xr[j];                                                                      \
+        mx = v > mx ? v : mx;                                                                   \
       }                                                                                         \
-      for (int32_t j = 0; j < V; j++) out[j] = (tsl_t_##tr)(s ? (keep[j] * nm1) / s : 0);       \
+      const int32_t l2 = (int32_t)log2;                                                         \
+      if (V <= TSL_ISOFTMAX_KEEP) {                                                             \
+        uint32_t keep[TSL_ISOFTMAX_KEEP];                                                       \
+        for (int32_t j = 0; j < V; j++) {                                                       \
+          keep[j] = tsl_##name##_e32__##tx##_##tr(mx - (int32_t)xr[j], ca, cb, cc, l2);         \
+          s += keep[j];                                                                         \
+        }                                                                                       \
+        if (s)                                                                                  \
+          for (int32_t j = 0; j < V; j++) out[j] = (tsl_t_##tr)((keep[j] * nm1) / s);           \
+        else                                                                                    \
+          for (int32_t j = 0; j < V; j++) out[j] = 0;                                           \
+      } else {                                                                                  \
+        for (int32_t j = 0; j < V; j++)                                                         \
+          s += tsl_##name##_e32__##tx##_##tr(mx - (int32_t)xr[j], ca, cb, cc, l2);              \
+        for (int32_t j = 0; j < V; j++) {                                                       \
+          uint32_t e = tsl_##name##_e32__##tx##_##tr(mx - (int32_t)xr[j], ca, cb, cc, l2);      \
+          out[j] = (tsl_t_##tr)(s ? (e * nm1) / s : 0);                                         \
+        }                                                                                       \
+      }                                                                                         \
     } else {                                                                                    \
+      tsl_t_##tx mx = xr[0];                                                                    \
+      for (int32_t j = 1; j < V; j++) mx = xr[j] > mx ? xr[j] : mx;                             \
       for (int32_t j = 0; j < V; j++)                                                           \
         s += tsl_##name##_e__##tx##_##tr((int64_t)mx - (int64_t)xr[j], ca, cb, cc, log2);       \
       for (int32_t j = 0; j < V; j++) {                                                         \
