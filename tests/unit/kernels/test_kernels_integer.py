@@ -93,6 +93,16 @@ def make_long_softmax(rng: np.random.Generator) -> Case:
         "n_levels": I(256)})
 
 
+def make_irmsnorm16(rng: np.random.Generator) -> Case:
+    """iRMSNorm of int16 rows (the decoder's residual stream): sums of squares beyond 2^32,
+    which the kernel accumulates as a 32-bit square plus a carry."""
+    shape = (*rand_shape(rng, int(rng.integers(0, 2)), 3), int(rng.integers(1, 80)))
+    x = ints(rng, shape, np.int16)
+    w = ints(rng, pick(rng, [(shape[-1],), (1,)]), np.int16)
+    return Case(g.IRMSNormOp, [x, w], {"d": I(int(pick(rng, [1, 256, 65536]))),
+                                       "n_levels": I(256)})
+
+
 def make_norms(rng: np.random.Generator) -> Case:
     x = _rows(rng)
     length = x.shape[-1]
@@ -139,5 +149,6 @@ test_add_rq = batched(make_add_rq, size=24)
 test_mul_rq = batched(make_mul_rq, size=24)
 test_softmaxes = batched(make_softmaxes, size=24)
 test_long_softmax = batched(make_long_softmax, size=8)
+test_irmsnorm16 = batched(make_irmsnorm16, size=8)
 test_norms = batched(make_norms, size=24)
 test_pointwise = batched(make_pointwise, size=24)

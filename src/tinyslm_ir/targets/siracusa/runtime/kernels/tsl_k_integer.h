@@ -275,7 +275,18 @@ static inline uint32_t tsl_isqrt32(uint32_t v) {
     for (int32_t r = a; r < b; r++) {                                                          \
       const tsl_t_##tx *xr = x + r * L;                                                        \
       tsl_t_##tacc sq = 0;                                                                     \
-      for (int32_t j = 0; j < L; j++) sq += (tsl_t_##tacc)xr[j] * (tsl_t_##tacc)xr[j];         \
+      if (sizeof(tsl_t_##tx) <= 2 && sizeof(tsl_t_##tacc) == 8) {                              \
+        /* x^2 < 2^32: a 32-bit square and a carry instead of a 64-bit multiply-add */        \
+        uint32_t lo = 0, hi = 0;                                                               \
+        for (int32_t j = 0; j < L; j++) {                                                      \
+          uint32_t v = (uint32_t)(int32_t)xr[j], q = v * v;                                    \
+          lo += q;                                                                             \
+          hi += lo < q;                                                                        \
+        }                                                                                      \
+        sq = (tsl_t_##tacc)(((uint64_t)hi << 32) | lo);                                        \
+      } else {                                                                                 \
+        for (int32_t j = 0; j < L; j++) sq += (tsl_t_##tacc)xr[j] * (tsl_t_##tacc)xr[j];       \
+      }                                                                                        \
       uint64_t mean = (L & (L - 1)) == 0 ? (uint64_t)sq >> __builtin_ctz((uint32_t)L)         \
                                          : (uint64_t)(sq / L);                                 \
       int64_t sigma = mean < UINT32_MAX ? (int64_t)tsl_isqrt32((uint32_t)mean + 1)             \
