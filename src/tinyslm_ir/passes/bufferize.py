@@ -156,6 +156,9 @@ class _FunctionBufferizer:
         self.allocs: list[lmem.AllocOp] = []
         self.schedule: list[tuple[list[SSAValue], list[SSAValue]]] = []
         self.layers: set[str] = set()
+        # Each lowered op in order: its tiled loop, L1 allocs and last schedule step, or None
+        # for anything else (which no weight prefetch may cross).
+        self.steps: list[tuple[tile.LoopOp, list[lmem.AllocOp], int] | None] = []
 
     def run(self) -> None:
         old_args = list(self.block.args)
@@ -191,6 +194,11 @@ class _FunctionBufferizer:
         for arg in old_args:
             self.block.erase_arg(arg)
         self.fn.update_function_type()
+        if self.tiling is not None:
+            self._prefetch_weights(self.tiling.tiler.capacity)
+            self.tiling.top = max([self.tiling.top, *(
+                _offset(a) + lmem.buffer_bytes(a.res.type) for a in self.allocs
+                if a.level.data == TILE_LEVEL)])
         if any(a >= 0 for a in aliases):  # else the boundary is the first written argument
             self.fn.attributes[NUM_INPUTS_ATTR] = IntegerAttr(len(old_args), i64)
             self.fn.attributes[OUTPUT_ALIASES_ATTR] = DenseArrayBase.from_list(i64, aliases)
@@ -280,6 +288,70 @@ class _FunctionBufferizer:
         self.allocs += allocs
         touched = [*ins, *outs, *(a.res for a in allocs)]
         self.schedule += [(touched, touched) for c in loop.walk() if isinstance(c, lmem.CallOp)]
+        self.steps.append((loop, allocs, len(self.schedule) - 1))
+
+    def _prefetch_weights(self, capacity: int) -> None:
+        """Issue each tiled layer's first loads of weights during the tiled layer before it.
+
+        A weight's first tile does not depend on the previous layer, so its transfer can run
+        while that layer computes instead of stalling this one. Its L1 buffers must then be
+        apart from every L1 buffer of the previous layer: this layer's tile buffers move up
+        past the previous layer's when both fit in `capacity` (else to offset 0, and they
+        prefetch only if that is still apart). The loads go before the previous layer's first
+        wait, behind its own first loads in the in-order DMA queue, so its first tile is not
+        delayed and the issuing overlaps the stall; that layer's closing wait covers them, so
+        this layer needs no wait for them (a wait on one moves to the last load left before
+        it, or goes). The moved buffers live from the previous layer's last step."""
+        base = 0
+        for prev, cur in zip(self.steps, self.steps[1:], strict=False):
+            if cur is None:
+                continue
+            loop, allocs, _ = cur
+            top = max((_offset(a) + lmem.buffer_bytes(a.res.type) for a in allocs), default=0)
+            if prev is None:
+                base = 0
+                continue
+            p_loop, p_allocs, p_last = prev
+            p_lo = min((_offset(a) for a in p_allocs), default=0)
+            p_hi = max((_offset(a) + lmem.buffer_bytes(a.res.type) for a in p_allocs),
+                       default=0)
+            shift = _align_up(p_hi, max((_alignment(a) for a in allocs), default=1))
+            base = shift if shift + top <= capacity else 0
+            for a in allocs:
+                a.properties["offset"] = IntegerAttr(_offset(a) + base, i64)
+            if base + top > p_lo and base < p_hi:
+                continue  # overlaps the previous layer's buffers: no prefetch
+            self._move_first_weight_loads(p_loop, loop, allocs, p_last)
+
+    def _move_first_weight_loads(self, prev: tile.LoopOp, loop: tile.LoopOp,
+                                 allocs: list[lmem.AllocOp], prev_last: int) -> None:
+        body, p_body = loop.body.block, prev.body.block
+        first = [op for op in body.ops if not isinstance(op, dma.StartOp)]
+        head = list(body.ops)[:list(body.ops).index(first[0])] if first else list(body.ops)
+        moved = [op for op in head if isinstance(op.src.owner, lmem.GlobalOp)]
+        anchor = next((op for op in p_body.ops if isinstance(op, dma.WaitOp)), None)
+        if not moved or anchor is None:
+            return
+        targets = {op.dst for op in moved}
+        owners = [a for a in allocs if a.res in targets]
+        for a in owners:  # the destination must be defined before the earlier loop
+            a.detach()
+            self.rewriter.insert_op(a, InsertPoint.before(prev))
+        remaining: list[dma.StartOp] = []
+        for op in list(body.ops):
+            if isinstance(op, dma.StartOp) and op in moved:
+                op.detach()
+                self.rewriter.insert_op(op, InsertPoint.before(anchor))
+            elif isinstance(op, dma.StartOp):
+                remaining.append(op)
+            elif isinstance(op, dma.WaitOp) and op.token.owner in moved:
+                if remaining:
+                    self.rewriter.replace_op(op, dma.WaitOp(remaining[-1].token))
+                else:
+                    self.rewriter.erase_op(op)
+        reads, writes = self.schedule[prev_last]
+        bufs = [a.res for a in owners]
+        self.schedule[prev_last] = ([*reads, *bufs], [*writes, *bufs])
 
     def _cache_write_dma(self, op: CacheWriteOp, layer: str) -> None:
         """Tiled (strict-L1) append: pos[0] moves to L1 by DMA (a `tile.loop` of that one
@@ -298,6 +370,7 @@ class _FunctionBufferizer:
         cache, rows = self.buffers[op.cache], self.buffers[op.rows]
         self._insert(make_call(cache_write_dma(op), [rows, l1.res, cache], layer))
         self.schedule.append(([pos, rows, l1.res], [l1.res, cache]))
+        self.steps.append(None)
 
     def _null(self) -> SSAValue:
         return self._insert(lmem.NullOp.create(result_types=[MemRefType(i8, [0])])).results[0]
@@ -332,11 +405,27 @@ class _FunctionBufferizer:
                 buffers.append(buf)
             self._insert(make_call(call, buffers, layer))
             self.schedule.append((reads, writes))
+        self.steps.append(None)
 
     def _write_live_ranges(self) -> None:
         intervals = live_intervals(self.schedule)
         for alloc in self.allocs:
             alloc.properties["live"] = DenseArrayBase.from_list(i64, list(intervals[alloc.res]))
+
+
+def _offset(a: lmem.AllocOp) -> int:
+    attr = a.properties["offset"]
+    assert isinstance(attr, IntegerAttr)
+    return attr.value.data
+
+
+def _alignment(a: lmem.AllocOp) -> int:
+    attr = a.properties.get("alignment")
+    return attr.value.data if isinstance(attr, IntegerAttr) else 1
+
+
+def _align_up(v: int, a: int) -> int:
+    return -(-v // a) * a
 
 
 @dataclass
@@ -346,6 +435,7 @@ class _Tiling:
     tiler: Tiler
     solutions: list[TilingSolution] = field(default_factory=list)
     untiled: list[str] = field(default_factory=list)
+    top: int = 0  # the highest L1 byte of any placed tile buffer
 
     def plan(self, op: GraphOp, layer: str) -> TiledPlan | None:
         """The layer's tiled plan, or None (recorded with the reason) to run it on L2."""
@@ -358,11 +448,12 @@ class _Tiling:
         return plan
 
     def record(self, module: ModuleOp) -> None:
-        """The L1 summary in `lmem.plan` (layers are disjoint in time: the peak is the
-        largest layer's), and the layers left on L2 as `tile.untiled`."""
+        """The L1 summary in `lmem.plan` (the peak is the highest byte any tile buffer
+        reaches: a layer's buffers sit above the previous layer's when it prefetches), and the
+        layers left on L2 as `tile.untiled`."""
         sols = self.solutions
         record_plan(module, TILE_LEVEL, {
-            "peak": max((s.peak for s in sols), default=0),
+            "peak": max([self.top, *(s.peak for s in sols)]),
             "lower_bound": max((s.lower_bound for s in sols), default=0),
             "capacity": self.tiler.capacity,
             "optimal": all(s.optimal for s in sols),
