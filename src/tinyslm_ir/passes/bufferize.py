@@ -156,9 +156,9 @@ class _FunctionBufferizer:
         self.allocs: list[lmem.AllocOp] = []
         self.schedule: list[tuple[list[SSAValue], list[SSAValue]]] = []
         self.layers: set[str] = set()
-        # Each lowered op in order: its tiled loop, L1 allocs and last schedule step, or None
-        # for anything else (which no weight prefetch may cross).
-        self.steps: list[tuple[tile.LoopOp, list[lmem.AllocOp], int] | None] = []
+        # Each lowered op in order: a tiled layer, or None for anything else (which no
+        # weight prefetch may cross).
+        self.steps: list[_Step | None] = []
 
     def run(self) -> None:
         old_args = list(self.block.args)
@@ -197,8 +197,7 @@ class _FunctionBufferizer:
         if self.tiling is not None:
             self._prefetch_weights(self.tiling.tiler.capacity)
             self.tiling.top = max([self.tiling.top, *(
-                _offset(a) + lmem.buffer_bytes(a.res.type) for a in self.allocs
-                if a.level.data == TILE_LEVEL)])
+                _end(a) for a in self.allocs if a.level.data == TILE_LEVEL)])
         if any(a >= 0 for a in aliases):  # else the boundary is the first written argument
             self.fn.attributes[NUM_INPUTS_ATTR] = IntegerAttr(len(old_args), i64)
             self.fn.attributes[OUTPUT_ALIASES_ATTR] = DenseArrayBase.from_list(i64, aliases)
@@ -287,58 +286,75 @@ class _FunctionBufferizer:
                                    self._insert, make_call, self._null)
         self.allocs += allocs
         touched = [*ins, *outs, *(a.res for a in allocs)]
+        first = len(self.schedule)
         self.schedule += [(touched, touched) for c in loop.walk() if isinstance(c, lmem.CallOp)]
-        self.steps.append((loop, allocs, len(self.schedule) - 1))
+        self.steps.append(_Step(loop, allocs, first, plan.solution.cycles))
 
     def _prefetch_weights(self, capacity: int) -> None:
-        """Issue each tiled layer's first loads of weights during the tiled layer before it.
+        """Issue each tiled layer's first loads of weights during an earlier tiled layer.
 
-        A weight's first tile does not depend on the previous layer, so its transfer can run
-        while that layer computes instead of stalling this one. Its L1 buffers must then be
-        apart from every L1 buffer of the previous layer: this layer's tile buffers move up
-        past the previous layer's when both fit in `capacity` (else to offset 0, and they
-        prefetch only if that is still apart). The loads go before the previous layer's first
-        wait, behind its own first loads in the in-order DMA queue, so its first tile is not
-        delayed and the issuing overlaps the stall; that layer's closing wait covers them, so
-        this layer needs no wait for them (a wait on one moves to the last load left before
-        it, or goes). The moved buffers live from the previous layer's last step."""
-        base = 0
-        for prev, cur in zip(self.steps, self.steps[1:], strict=False):
-            if cur is None:
+        A weight's first tile does not depend on the layers before, so its transfer can run
+        while one of them computes instead of stalling this layer. Each tiled layer's buffers
+        sit right above the previous tiled layer's when both fit in `capacity` (else at 0);
+        a load moves into the longest (modelled cycles) of the up to PREFETCH_DEPTH tiled
+        layers before it whose buffers, and those already prefetched through them, its own
+        buffer clears. It goes right after that layer's own first loads (before its first
+        wait), so the in-order DMA queue does not delay them and the issuing overlaps the
+        stall; that layer's closing wait covers it, so this layer does not wait for it (a
+        wait on one moves to the last load left before it, or goes). A moved buffer lives
+        from the issuing layer's first step on."""
+        prev_top = 0
+        for st in self.steps:
+            if st is None:
+                prev_top = 0
                 continue
-            loop, allocs, _ = cur
-            top = max((_offset(a) + lmem.buffer_bytes(a.res.type) for a in allocs), default=0)
-            if prev is None:
-                base = 0
-                continue
-            p_loop, p_allocs, p_last = prev
-            p_lo = min((_offset(a) for a in p_allocs), default=0)
-            p_hi = max((_offset(a) + lmem.buffer_bytes(a.res.type) for a in p_allocs),
-                       default=0)
-            shift = _align_up(p_hi, max((_alignment(a) for a in allocs), default=1))
+            top = max((_end(a) for a in st.allocs), default=0)
+            shift = _align_up(prev_top, max((_alignment(a) for a in st.allocs), default=1))
             base = shift if shift + top <= capacity else 0
-            for a in allocs:
+            for a in st.allocs:
                 a.properties["offset"] = IntegerAttr(_offset(a) + base, i64)
-            if base + top > p_lo and base < p_hi:
-                continue  # overlaps the previous layer's buffers: no prefetch
-            self._move_first_weight_loads(p_loop, loop, allocs, p_last)
+            prev_top = base + top
+        busy = [[(_offset(a), _end(a)) for a in st.allocs] if st else [] for st in self.steps]
+        for i, st in enumerate(self.steps):
+            if st is None:
+                continue
+            ops = list(st.loop.body.block.ops)
+            head = ops[:next((k for k, o in enumerate(ops) if not isinstance(o, dma.StartOp)),
+                             len(ops))]
+            moved = [o for o in head if isinstance(o.src.owner, lmem.GlobalOp)]
+            owners = [a for a in st.allocs if a.res in {o.dst for o in moved}]
+            spans = [(_offset(a), _end(a)) for a in owners]
+            options: list[int] = []
+            for j in range(i - 1, max(i - 1 - PREFETCH_DEPTH, -1), -1):
+                if self.steps[j] is None or any(
+                        lo < e and s < hi for k in range(j, i) for lo, hi in busy[k]
+                        for s, e in spans):
+                    break
+                options.append(j)
+            if not moved or not options:
+                continue
+            j = max(options, key=lambda k: (self.steps[k].cycles, k))  # type: ignore[union-attr]
+            src = self.steps[j]
+            assert src is not None
+            anchor = next((o for o in src.loop.body.block.ops if isinstance(o, dma.WaitOp)),
+                          None)
+            if anchor is None:
+                continue
+            for k in range(j, i):
+                busy[k] += spans
+            self._move_loads(st.loop, moved, owners, src.loop, anchor)
+            bufs = [a.res for a in owners]
+            for k in range(src.first, st.first):
+                reads, writes = self.schedule[k]
+                self.schedule[k] = ([*reads, *bufs], [*writes, *bufs])
 
-    def _move_first_weight_loads(self, prev: tile.LoopOp, loop: tile.LoopOp,
-                                 allocs: list[lmem.AllocOp], prev_last: int) -> None:
-        body, p_body = loop.body.block, prev.body.block
-        first = [op for op in body.ops if not isinstance(op, dma.StartOp)]
-        head = list(body.ops)[:list(body.ops).index(first[0])] if first else list(body.ops)
-        moved = [op for op in head if isinstance(op.src.owner, lmem.GlobalOp)]
-        anchor = next((op for op in p_body.ops if isinstance(op, dma.WaitOp)), None)
-        if not moved or anchor is None:
-            return
-        targets = {op.dst for op in moved}
-        owners = [a for a in allocs if a.res in targets]
-        for a in owners:  # the destination must be defined before the earlier loop
+    def _move_loads(self, loop: tile.LoopOp, moved: list[dma.StartOp],
+                    owners: list[lmem.AllocOp], src: tile.LoopOp, anchor: dma.WaitOp) -> None:
+        for a in owners:  # the destination must be defined before the issuing loop
             a.detach()
-            self.rewriter.insert_op(a, InsertPoint.before(prev))
+            self.rewriter.insert_op(a, InsertPoint.before(src))
         remaining: list[dma.StartOp] = []
-        for op in list(body.ops):
+        for op in list(loop.body.block.ops):
             if isinstance(op, dma.StartOp) and op in moved:
                 op.detach()
                 self.rewriter.insert_op(op, InsertPoint.before(anchor))
@@ -349,9 +365,6 @@ class _FunctionBufferizer:
                     self.rewriter.replace_op(op, dma.WaitOp(remaining[-1].token))
                 else:
                     self.rewriter.erase_op(op)
-        reads, writes = self.schedule[prev_last]
-        bufs = [a.res for a in owners]
-        self.schedule[prev_last] = ([*reads, *bufs], [*writes, *bufs])
 
     def _cache_write_dma(self, op: CacheWriteOp, layer: str) -> None:
         """Tiled (strict-L1) append: pos[0] moves to L1 by DMA (a `tile.loop` of that one
@@ -411,6 +424,25 @@ class _FunctionBufferizer:
         intervals = live_intervals(self.schedule)
         for alloc in self.allocs:
             alloc.properties["live"] = DenseArrayBase.from_list(i64, list(intervals[alloc.res]))
+
+
+PREFETCH_DEPTH = 4
+"""How many tiled layers back a weight's first load may be issued."""
+
+
+@dataclass
+class _Step:
+    """A tiled layer for the weight prefetch: its loop, L1 allocs, first schedule step and
+    modelled cycles."""
+
+    loop: tile.LoopOp
+    allocs: list[lmem.AllocOp]
+    first: int
+    cycles: int
+
+
+def _end(a: lmem.AllocOp) -> int:
+    return _offset(a) + lmem.buffer_bytes(a.res.type)
 
 
 def _offset(a: lmem.AllocOp) -> int:

@@ -63,9 +63,10 @@ func.func @conv(%x: tensor<1x2x8x8xi8>, %w: tensor<4x2x3x3xi8>) -> tensor<1x4x8x
 // -----
 
 // Weight prefetch: matmul_1's weight tile does not depend on matmul_0, so its load is issued
-// in matmul_0's loop, right after matmul_0's own first loads (before its first wait), into a
-// buffer placed above all of matmul_0's buffers and live from matmul_0's step on. matmul_1
-// only loads and waits for its activation; the L1 peak is the highest byte placed.
+// in matmul_0's loop (the only earlier tiled layer), right after matmul_0's own first loads
+// (before its first wait), into a buffer placed above all of matmul_0's buffers and live from
+// matmul_0's step on. matmul_1 only loads and waits for its activation; the L1 peak is the
+// highest byte placed.
 func.func @chain(%x: tensor<1x16xi8>) -> (tensor<1x16xi32>, tensor<1x8xi32>) {
   %w0 = graph.weight @w0 : tensor<16x16xi8>
   %w1 = graph.weight @w1 : tensor<16x8xi8>

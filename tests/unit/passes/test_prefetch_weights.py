@@ -1,5 +1,5 @@
 """bufferize's weight prefetch in tiled mode: a tiled layer's first weight loads move into the
-tiled layer before it when its L1 buffers can sit above that layer's, and stay otherwise."""
+longest of the tiled layers shortly before it whose L1 buffers they clear, and stay otherwise."""
 
 from __future__ import annotations
 
@@ -22,9 +22,22 @@ func.func @chain(%x: tensor<1x16xi8>) -> (tensor<1x16xi32>, tensor<1x8xi32>) {
 """
 
 
-def bufferized(l1: int) -> tuple[ModuleOp, list[tile.LoopOp]]:
+CHAIN3 = """
+func.func @chain3(%x: tensor<1x64xi8>) -> (tensor<1x64xi32>, tensor<1x4xi32>, tensor<1x8xi32>) {
+  %w0 = graph.weight @w0 : tensor<64x64xi8>
+  %w1 = graph.weight @w1 : tensor<64x4xi8>
+  %w2 = graph.weight @w2 : tensor<64x8xi8>
+  %0 = graph.matmul %x, %w0 : (tensor<1x64xi8>, tensor<64x64xi8>) -> tensor<1x64xi32>
+  %1 = graph.matmul %x, %w1 : (tensor<1x64xi8>, tensor<64x4xi8>) -> tensor<1x4xi32>
+  %2 = graph.matmul %x, %w2 : (tensor<1x64xi8>, tensor<64x8xi8>) -> tensor<1x8xi32>
+  func.return %0, %1, %2 : tensor<1x64xi32>, tensor<1x4xi32>, tensor<1x8xi32>
+}
+"""
+
+
+def bufferized(l1: int, text: str = CHAIN) -> tuple[ModuleOp, list[tile.LoopOp]]:
     ctx = compiler_context()
-    module = Parser(ctx, CHAIN).parse_module()
+    module = Parser(ctx, text).parse_module()
     BufferizePass(l1=l1).apply(ctx, module)
     VerifyMemoryPlanPass(level="L1", capacity=l1).apply(ctx, module)
     return module, [op for op in module.walk() if isinstance(op, tile.LoopOp)]
@@ -58,3 +71,14 @@ def test_no_prefetch_when_the_buffers_cannot_sit_apart() -> None:
     assert weight_loads(first) == ["w0"]
     assert weight_loads(second) == ["w1"]
     assert l1_span(module, "matmul_1")[0] == 0
+
+
+def test_prefetch_goes_to_the_longest_earlier_layer_it_clears() -> None:
+    """matmul_2's weight loads during matmul_0 (the 64x64 one), not the short matmul_1, and
+    lives from there: the L1 verifier sees it beside both layers' buffers."""
+    module, (first, second, third) = bufferized(65536, CHAIN3)
+    assert weight_loads(first) == ["w0", "w1", "w2"]
+    assert weight_loads(second) == weight_loads(third) == []
+    w2 = next(a for a in module.walk() if isinstance(a, lmem.AllocOp)
+              and a.res.name_hint == "matmul_2_b")
+    assert tuple(w2.live.get_values()) == (0, 2)  # type: ignore[union-attr]
