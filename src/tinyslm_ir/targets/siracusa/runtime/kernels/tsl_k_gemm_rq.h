@@ -20,7 +20,8 @@
  * immediate-offset byte loads, so each A value is loaded once per block and each MAC costs
  * a load, a multiply and an add; a transposed B (sbk = 1, attention's K cache) is a dot
  * product of two contiguous rows unrolled by four, for up to 16 columns per call (as are
- * the last < 4 columns of a row-major B). RV32IMC has no SIMD: a byte load (lb) is
+ * the last < 4 columns of a row-major B; at K = 4, head dim 4, the driver keeps A in
+ * registers and requantizes each column as it goes). RV32IMC has no SIMD: a byte load (lb) is
  * one instruction while extracting a byte from a loaded word costs two.
  */
 #ifndef TSL_K_GEMM_RQ_H
@@ -84,20 +85,10 @@
     acc[0] = c0; acc[1] = c1; acc[2] = c2; acc[3] = c3;                                        \
   }                                                                                            \
   /* w <= 16 columns of a transposed B (rows of K contiguous values, sbn apart): one dot    \
-   * product each, four products per step; any other stride one product per step. K = 4     \
-   * (attention scores at head dim 4) keeps A in registers: 4 loads, multiplies, adds and   \
-   * one store per column instead of reloading A and setting up the loop. */                \
+   * product each, four products per step; any other stride one product per step. */       \
   static TSL_GEMM_RQ_BLOCK void TSL_GEMM_RQ_HELPER(trows, ta, tb, tm, td, tr, tc)(     \
       const tsl_t_##ta *pa, const tsl_t_##tb *pb, int32_t K, int32_t sbk, int32_t sbn,         \
       int32_t w, uint32_t *acc) {                                                              \
-    if (K == 4 && sbk == 1) {                                                                  \
-      const uint32_t a0 = (uint32_t)pa[0], a1 = (uint32_t)pa[1];                               \
-      const uint32_t a2 = (uint32_t)pa[2], a3 = (uint32_t)pa[3];                               \
-      for (uint32_t *end = acc + w; acc != end; acc++, pb += sbn)                              \
-        *acc = a0 * (uint32_t)pb[0] + a1 * (uint32_t)pb[1] + a2 * (uint32_t)pb[2] +            \
-               a3 * (uint32_t)pb[3];                                                           \
-      return;                                                                                  \
-    }                                                                                          \
     int32_t k4 = sbk == 1 ? K & ~3 : 0;                                                        \
     for (int32_t j = 0; j < w; j++, pb += sbn) {                                               \
       uint32_t c = 0;                                                                          \
@@ -156,6 +147,17 @@
       const tsl_t_##tb *Bb = B + ob;                                                           \
       tsl_t_##tr *po = out + r * N;                                                            \
       int32_t n = nlo;                                                                         \
+      if (K == 4 && sbk == 1 && sbn != 1) {                                                    \
+        /* attention scores at head dim 4: A stays in registers and each column's dot      \
+         * product is requantized and stored at once, with no accumulator round trip */     \
+        const uint32_t a0 = (uint32_t)pa[0], a1 = (uint32_t)pa[1];                             \
+        const uint32_t a2 = (uint32_t)pa[2], a3 = (uint32_t)pa[3];                             \
+        for (const tsl_t_##tb *pb = Bb + n * sbn; n < nhi; n++, pb += sbn)                     \
+          po[n] = tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(                  \
+              a0 * (uint32_t)pb[0] + a1 * (uint32_t)pb[1] + a2 * (uint32_t)pb[2] +             \
+                  a3 * (uint32_t)pb[3],                                                        \
+              mul[n * sm], add[n * sd], shift, half, lo, hi, off, span);                       \
+      }                                                                                        \
       while (n < nhi) {                                                                        \
         int32_t w = nhi - n;                                                                   \
         const tsl_t_##tb *pb = Bb + n * sbn;                                                   \
