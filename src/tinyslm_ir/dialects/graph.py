@@ -939,6 +939,90 @@ class MatMulRequantOp(GraphOp):
                                     f"nor one value per output column ({n})")
 
 
+@irdl_op_definition
+class AddRequantOp(GraphOp):
+    """requant_shift(add(mul(a, a_mul), mul(b, b_mul)), mul, add): a requantized residual add
+    in one kernel instead of four (spec §1 for the requantization).
+
+    Made by the `fuse-requant` pass, never by the importer. `a` and `b` have the result's
+    shape; `a_mul`, `b_mul`, `mul` and `add` are scalars. Both products and their sum are
+    int32 and wrap modulo 2^32, exactly as the unfused int32 Mul and Add results do; `div` is a
+    power of two.
+    """
+
+    name = "graph.add_rq"
+    a = operand_def(TensorType)
+    a_mul = operand_def(TensorType)
+    b = operand_def(TensorType)
+    b_mul = operand_def(TensorType)
+    mul = operand_def(TensorType)
+    add = operand_def(TensorType)
+    res = result_def(TensorType)
+    div = prop_def(IntegerAttr)
+    n_levels = prop_def(IntegerAttr)
+    signed = prop_def(BoolAttr)
+    traits = traits_def(Pure())
+    assembly_format = (
+        "$a `,` $a_mul `,` $b `,` $b_mul `,` $mul `,` $add attr-dict `:` "
+        "functional-type(operands, results)"
+    )
+
+    @classmethod
+    def infer(cls, operand_types, props):
+        names = ("a", "a_mul", "b", "b_mul", "mul", "add")
+        for what, t in zip(names, operand_types, strict=True):
+            _require_int(what, t)
+        _check_pow2(props, "div")
+        n = _check_levels(props)
+        a, b = shape_of(operand_types[0]), shape_of(operand_types[2])
+        if a != b:
+            raise gs.ShapeError(f"a {a} and b {b} must have the same shape")
+        for what, t in zip(names[1:], operand_types[1:], strict=True):
+            if what != "b" and prod(shape_of(t)) != 1:
+                raise gs.ShapeError(f"{what} must be a scalar, got shape {shape_of(t)}")
+        return [tensor(a, gs.levels_type(n, get_bool(props, "signed")))]
+
+
+@irdl_op_definition
+class MulRequantOp(GraphOp):
+    """requant_shift(mul(a, b), mul, add): a requantized element-wise product (SwiGLU's gate
+    times up) in one kernel instead of two (spec §1 for the requantization).
+
+    Made by the `fuse-requant` pass, never by the importer. `a` and `b` have the result's
+    shape, `mul` and `add` are scalars; the product is int32 and wraps modulo 2^32, exactly as
+    the unfused int32 Mul result does; `div` is a power of two.
+    """
+
+    name = "graph.mul_rq"
+    a = operand_def(TensorType)
+    b = operand_def(TensorType)
+    mul = operand_def(TensorType)
+    add = operand_def(TensorType)
+    res = result_def(TensorType)
+    div = prop_def(IntegerAttr)
+    n_levels = prop_def(IntegerAttr)
+    signed = prop_def(BoolAttr)
+    traits = traits_def(Pure())
+    assembly_format = (
+        "$a `,` $b `,` $mul `,` $add attr-dict `:` functional-type(operands, results)"
+    )
+
+    @classmethod
+    def infer(cls, operand_types, props):
+        names = ("a", "b", "mul", "add")
+        for what, t in zip(names, operand_types, strict=True):
+            _require_int(what, t)
+        _check_pow2(props, "div")
+        n = _check_levels(props)
+        a, b = shape_of(operand_types[0]), shape_of(operand_types[1])
+        if a != b:
+            raise gs.ShapeError(f"a {a} and b {b} must have the same shape")
+        for what, t in zip(names[2:], operand_types[2:], strict=True):
+            if prod(shape_of(t)) != 1:
+                raise gs.ShapeError(f"{what} must be a scalar, got shape {shape_of(t)}")
+        return [tensor(a, gs.levels_type(n, get_bool(props, "signed")))]
+
+
 class IntegerRowOp(GraphOp):
     """Integer op on the last axis of one operand."""
 
@@ -1280,7 +1364,8 @@ GRAPH_OPS: tuple[type[GraphOp], ...] = (
     ReduceMeanOp, ReduceMaxOp, SoftmaxOp, LayerNormOp, RMSNormOp, TransposeOp, ReshapeOp,
     ExpandOp, ConcatOp, SplitOp, SliceOp, PadOp, GatherOp, RequantShiftOp, ISoftmaxOp, ITAMaxOp,
     ITAPartialMaxOp, IHardswishOp, IGeluOp, TrueIntegerDivOp, IntegerDivOp, IRMSNormOp,
-    ILayerNormOp, INoNormOp, MatMulRequantOp, CacheWriteOp, CausalSoftmaxOp, ICausalSoftmaxOp,
+    ILayerNormOp, INoNormOp, MatMulRequantOp, AddRequantOp, MulRequantOp, CacheWriteOp,
+    CausalSoftmaxOp, ICausalSoftmaxOp,
 )
 
 Graph = Dialect("graph", list(GRAPH_OPS), [])

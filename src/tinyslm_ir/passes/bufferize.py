@@ -155,6 +155,9 @@ class _FunctionBufferizer:
         self.allocs: list[lmem.AllocOp] = []
         self.schedule: list[tuple[list[SSAValue], list[SSAValue]]] = []
         self.layers: set[str] = set()
+        # Each lowered op in order: a tiled layer, or None for anything else (which no
+        # weight prefetch may cross).
+        self.steps: list[_Step | None] = []
 
     def run(self) -> None:
         old_args = list(self.block.args)
@@ -190,6 +193,10 @@ class _FunctionBufferizer:
         for arg in old_args:
             self.block.erase_arg(arg)
         self.fn.update_function_type()
+        if self.tiling is not None:
+            self._prefetch_weights(self.tiling.tiler.capacity)
+            self.tiling.top = max([self.tiling.top, *(
+                _end(a) for a in self.allocs if a.level.data == TILE_LEVEL)])
         if any(a >= 0 for a in aliases):  # else the boundary is the first written argument
             self.fn.attributes[NUM_INPUTS_ATTR] = IntegerAttr(len(old_args), i64)
             self.fn.attributes[OUTPUT_ALIASES_ATTR] = DenseArrayBase.from_list(i64, aliases)
@@ -267,6 +274,7 @@ class _FunctionBufferizer:
             idx_l1 = self._to_l1(idx, layer, "indices")
             self._insert(make_call(rows, [data, idx_l1, self.buffers[op.res]], layer))
             self.schedule.append(([data, idx, idx_l1], [idx_l1, self.buffers[op.res]]))
+            self.steps.append(None)
             return
         self._lower_into(op, layer, [self.buffers[v] for v in op.operands],
                          [self.buffers[r] for r in op.results])
@@ -297,7 +305,85 @@ class _FunctionBufferizer:
                                    self._insert, make_call, self._null)
         self.allocs += allocs
         touched = [*ins, *outs, *(a.res for a in allocs)]
+        first = len(self.schedule)
         self.schedule += [(touched, touched) for c in loop.walk() if isinstance(c, lmem.CallOp)]
+        self.steps.append(_Step(loop, allocs, first, plan.solution.cycles))
+
+    def _prefetch_weights(self, capacity: int) -> None:
+        """Issue each tiled layer's first loads of weights during an earlier tiled layer.
+
+        A weight's first tile does not depend on the layers before, so its transfer can run
+        while one of them computes instead of stalling this layer. Each tiled layer's buffers
+        sit right above the previous tiled layer's when both fit in `capacity` (else at 0);
+        a load moves into the longest (modelled cycles) of the up to PREFETCH_DEPTH tiled
+        layers before it whose buffers, and those already prefetched through them, its own
+        buffer clears. It goes right after that layer's own first loads (before its first
+        wait), so the in-order DMA queue does not delay them and the issuing overlaps the
+        stall; that layer's closing wait covers it, so this layer does not wait for it (a
+        wait on one moves to the last load left before it, or goes). A moved buffer lives
+        from the issuing layer's first step on."""
+        prev_top = 0
+        for st in self.steps:
+            if st is None:
+                prev_top = 0
+                continue
+            top = max((_end(a) for a in st.allocs), default=0)
+            shift = _align_up(prev_top, max((_alignment(a) for a in st.allocs), default=1))
+            base = shift if shift + top <= capacity else 0
+            for a in st.allocs:
+                a.properties["offset"] = IntegerAttr(_offset(a) + base, i64)
+            prev_top = base + top
+        busy = [[(_offset(a), _end(a)) for a in st.allocs] if st else [] for st in self.steps]
+        for i, st in enumerate(self.steps):
+            if st is None:
+                continue
+            ops = list(st.loop.body.block.ops)
+            head = ops[:next((k for k, o in enumerate(ops) if not isinstance(o, dma.StartOp)),
+                             len(ops))]
+            moved = [o for o in head if isinstance(o.src.owner, lmem.GlobalOp)]
+            owners = [a for a in st.allocs if a.res in {o.dst for o in moved}]
+            spans = [(_offset(a), _end(a)) for a in owners]
+            options: list[int] = []
+            for j in range(i - 1, max(i - 1 - PREFETCH_DEPTH, -1), -1):
+                if self.steps[j] is None or any(
+                        lo < e and s < hi for k in range(j, i) for lo, hi in busy[k]
+                        for s, e in spans):
+                    break
+                options.append(j)
+            if not moved or not options:
+                continue
+            j = max(options, key=lambda k: (self.steps[k].cycles, k))  # type: ignore[union-attr]
+            src = self.steps[j]
+            assert src is not None
+            anchor = next((o for o in src.loop.body.block.ops if isinstance(o, dma.WaitOp)),
+                          None)
+            if anchor is None:
+                continue
+            for k in range(j, i):
+                busy[k] += spans
+            self._move_loads(st.loop, moved, owners, src.loop, anchor)
+            bufs = [a.res for a in owners]
+            for k in range(src.first, st.first):
+                reads, writes = self.schedule[k]
+                self.schedule[k] = ([*reads, *bufs], [*writes, *bufs])
+
+    def _move_loads(self, loop: tile.LoopOp, moved: list[dma.StartOp],
+                    owners: list[lmem.AllocOp], src: tile.LoopOp, anchor: dma.WaitOp) -> None:
+        for a in owners:  # the destination must be defined before the issuing loop
+            a.detach()
+            self.rewriter.insert_op(a, InsertPoint.before(src))
+        remaining: list[dma.StartOp] = []
+        for op in list(loop.body.block.ops):
+            if isinstance(op, dma.StartOp) and op in moved:
+                op.detach()
+                self.rewriter.insert_op(op, InsertPoint.before(anchor))
+            elif isinstance(op, dma.StartOp):
+                remaining.append(op)
+            elif isinstance(op, dma.WaitOp) and op.token.owner in moved:
+                if remaining:
+                    self.rewriter.replace_op(op, dma.WaitOp(remaining[-1].token))
+                else:
+                    self.rewriter.erase_op(op)
 
     def _to_l1(self, buffer: SSAValue, layer: str, what: str, count: int | None = None
                ) -> SSAValue:
@@ -326,6 +412,7 @@ class _FunctionBufferizer:
         cache, rows = self.buffers[op.cache], self.buffers[op.rows]
         self._insert(make_call(cache_write_dma(op), [rows, pos_l1, cache], layer))
         self.schedule.append(([self.buffers[op.pos], rows, pos_l1], [pos_l1, cache]))
+        self.steps.append(None)
 
     def _null(self) -> SSAValue:
         return self._insert(lmem.NullOp.create(result_types=[MemRefType(i8, [0])])).results[0]
@@ -360,11 +447,46 @@ class _FunctionBufferizer:
                 buffers.append(buf)
             self._insert(make_call(call, buffers, layer))
             self.schedule.append((reads, writes))
+        self.steps.append(None)
 
     def _write_live_ranges(self) -> None:
         intervals = live_intervals(self.schedule)
         for alloc in self.allocs:
             alloc.properties["live"] = DenseArrayBase.from_list(i64, list(intervals[alloc.res]))
+
+
+PREFETCH_DEPTH = 4
+"""How many tiled layers back a weight's first load may be issued."""
+
+
+@dataclass
+class _Step:
+    """A tiled layer for the weight prefetch: its loop, L1 allocs, first schedule step and
+    modelled cycles."""
+
+    loop: tile.LoopOp
+    allocs: list[lmem.AllocOp]
+    first: int
+    cycles: int
+
+
+def _end(a: lmem.AllocOp) -> int:
+    return _offset(a) + lmem.buffer_bytes(a.res.type)
+
+
+def _offset(a: lmem.AllocOp) -> int:
+    attr = a.properties["offset"]
+    assert isinstance(attr, IntegerAttr)
+    return attr.value.data
+
+
+def _alignment(a: lmem.AllocOp) -> int:
+    attr = a.properties.get("alignment")
+    return attr.value.data if isinstance(attr, IntegerAttr) else 1
+
+
+def _align_up(v: int, a: int) -> int:
+    return -(-v // a) * a
 
 
 @dataclass
@@ -374,6 +496,7 @@ class _Tiling:
     tiler: Tiler
     solutions: list[TilingSolution] = field(default_factory=list)
     untiled: list[str] = field(default_factory=list)
+    top: int = 0  # the highest L1 byte of any placed tile buffer
 
     def plan(self, op: GraphOp, layer: str) -> TiledPlan | None:
         """The layer's tiled plan, or None (recorded with the reason) to run it on L2."""
@@ -386,11 +509,12 @@ class _Tiling:
         return plan
 
     def record(self, module: ModuleOp) -> None:
-        """The L1 summary in `lmem.plan` (layers are disjoint in time: the peak is the
-        largest layer's), and the layers left on L2 as `tile.untiled`."""
+        """The L1 summary in `lmem.plan` (the peak is the highest byte any tile buffer
+        reaches: a layer's buffers sit above the previous layer's when it prefetches), and the
+        layers left on L2 as `tile.untiled`."""
         sols = self.solutions
         record_plan(module, TILE_LEVEL, {
-            "peak": max((s.peak for s in sols), default=0),
+            "peak": max([self.top, *(s.peak for s in sols)]),
             "lower_bound": max((s.lower_bound for s in sols), default=0),
             "capacity": self.tiler.capacity,
             "optimal": all(s.optimal for s in sols),

@@ -15,12 +15,22 @@ Fused only where the fused op computes exactly the same values:
 
 A `graph.matmul_rq` whose rhs is a transpose of only its last two dims (attention's K^T) reads
 the transpose's operand with `trans_rhs` instead, so the transposed copy disappears.
+
+The requantized residual add of QuantLib graphs, requant_shift(add(mul(a, sa), mul(b, sb)))
+with scalar factors, becomes one `graph.add_rq`: four launches of a few hundred elements each
+(mostly fixed cost) become one, and the three int32 intermediates never reach memory. Fused only
+when both Muls and the Add are int32 (the fused kernel wraps exactly as they do), have no other
+users, and every factor and the requant mul/add are scalars with a power-of-two div. Likewise
+requant_shift(mul(a, b)) of two same-shaped tensors (SwiGLU's gate times up) becomes one
+`graph.mul_rq`, whose int8 x int8 product then requantizes in int32 instead of int64.
 """
 
 from dataclasses import dataclass
+from math import prod
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerType, ModuleOp
+from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -87,15 +97,73 @@ class AbsorbRhsTranspose(RewritePattern):
         rewriter.replace(op, fused)
 
 
+def _scaled(v: SSAValue, shape: tuple[int, ...]) -> tuple[SSAValue, SSAValue] | None:
+    """(x, s) when `v` is a single-use int32 mul(x, s) or mul(s, x) of an integer `x` of
+    `shape` by an integer scalar `s`."""
+    mul = v.owner
+    if not isinstance(mul, g.MulOp) or not v.has_one_use():
+        return None
+    if g.elem_of(v.type) != IntegerType(32) or g.shape_of(v.type) != shape:
+        return None
+    for x, f in ((mul.lhs, mul.rhs), (mul.rhs, mul.lhs)):
+        if (g.shape_of(x.type) == shape and prod(g.shape_of(f.type)) == 1
+                and all(isinstance(g.elem_of(t.type), IntegerType) for t in (x, f))):
+            return x, f
+    return None
+
+
+class FuseAddRequant(RewritePattern):
+    """requant_shift(add(mul(a, sa), mul(b, sb)), mul, add) -> add_rq(a, sa, b, sb, mul, add)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: g.RequantShiftOp, rewriter: PatternRewriter) -> None:
+        add = op.x.owner
+        div = g.get_int(op.properties, "div")
+        if (not isinstance(add, g.AddOp) or not add.res.has_one_use() or div & (div - 1)
+                or g.elem_of(add.res.type) != IntegerType(32)
+                or any(prod(g.shape_of(p.type)) != 1 for p in (op.mul, op.add))):
+            return
+        shape = g.shape_of(add.res.type)
+        a, b = _scaled(add.lhs, shape), _scaled(add.rhs, shape)
+        if a is None or b is None:
+            return
+        props = {k: op.properties[k] for k in ("div", "n_levels", "signed")}
+        fused = g.AddRequantOp.from_operands([*a, *b, op.mul, op.add], props)
+        fused.res.name_hint = op.res.name_hint
+        rewriter.replace(op, fused)
+
+
+class FuseMulRequant(RewritePattern):
+    """requant_shift(mul(a, b), mul, add) with a, b shaped like the product -> mul_rq."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: g.RequantShiftOp, rewriter: PatternRewriter) -> None:
+        mul = op.x.owner
+        div = g.get_int(op.properties, "div")
+        if (not isinstance(mul, g.MulOp) or not mul.res.has_one_use() or div & (div - 1)
+                or g.elem_of(mul.res.type) != IntegerType(32)
+                or any(prod(g.shape_of(p.type)) != 1 for p in (op.mul, op.add))):
+            return
+        shape = g.shape_of(mul.res.type)
+        if any(g.shape_of(v.type) != shape or not isinstance(g.elem_of(v.type), IntegerType)
+               for v in (mul.lhs, mul.rhs)):
+            return
+        props = {k: op.properties[k] for k in ("div", "n_levels", "signed")}
+        fused = g.MulRequantOp.from_operands([mul.lhs, mul.rhs, op.mul, op.add], props)
+        fused.res.name_hint = op.res.name_hint
+        rewriter.replace(op, fused)
+
+
 @dataclass(frozen=True)
 class FuseRequantPass(ModulePass):
-    """Fuse RequantShift into MatMul, then absorb rhs transposes (see the module docstring);
-    the walker's DCE removes the dead MatMuls and transposes."""
+    """Fuse RequantShift into MatMul and residual adds, then absorb rhs transposes (see the
+    module docstring); the walker's DCE removes the dead MatMuls, Muls, Adds and transposes."""
 
     name = "fuse-requant"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(
-            GreedyRewritePatternApplier([FuseMatMulRequant(), AbsorbRhsTranspose()]),
+            GreedyRewritePatternApplier([FuseMatMulRequant(), FuseAddRequant(),
+                                         FuseMulRequant(), AbsorbRhsTranspose()]),
             apply_recursively=True,
         ).rewrite_module(op)

@@ -10,6 +10,7 @@ wrapped. Choices the data leave open follow spec §9's verified defaults.
 from __future__ import annotations
 
 import numpy as np
+from xdsl.dialects.builtin import IntegerType
 from xdsl.ir import Operation
 
 from tinyslm_ir.dialects import graph as g
@@ -99,6 +100,43 @@ def _matmul_requant(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
     mul, add = mul.reshape(-1), add.reshape(-1)
     div = _prop(op, "div")
     x, mul, add = exact([x, mul, add], maxabs(x) * maxabs(mul) + maxabs(add) + div)
+    y = (x * mul + add + div // 2) // div
+    return [_clip_levels(op, y, g.get_bool(op.properties, "signed"))]
+
+
+@register(g.AddRequantOp)
+def _add_requant(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
+    """requant_shift(add(mul(a, a_mul), mul(b, b_mul))) (the `fuse-requant` pass): both
+    products and their sum wrap to int32 exactly as the unfused Mul and Add results do, then
+    §1 with scalar `mul`/`add`."""
+    a, am, b, bm, mul, add = (np.asarray(v) for v in args)
+    i32 = element_kind(IntegerType(32))
+    terms = []
+    for x, m in ((a, am), (b, bm)):
+        x, m = exact([x, m.reshape(())], maxabs(x) * maxabs(m))
+        t, count = wrap(x * m, i32)
+        report_wrap(op.name, count, "a product (int32)")
+        terms.append(t)
+    s, count = wrap(terms[0].astype(np.int64) + terms[1], i32)
+    report_wrap(op.name, count, "the sum (int32)")
+    div = _prop(op, "div")
+    x, mul, add = exact([s, mul.reshape(()), add.reshape(())],
+                        maxabs(s) * maxabs(mul) + maxabs(add) + div)
+    y = (x * mul + add + div // 2) // div
+    return [_clip_levels(op, y, g.get_bool(op.properties, "signed"))]
+
+
+@register(g.MulRequantOp)
+def _mul_requant(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
+    """requant_shift(mul(a, b)) (the `fuse-requant` pass): the product wraps to int32 exactly
+    as the unfused Mul result does, then §1 with scalar `mul`/`add`."""
+    a, b, mul, add = (np.asarray(v) for v in args)
+    a, b = exact([a, b], maxabs(a) * maxabs(b))
+    p, count = wrap(a * b, element_kind(IntegerType(32)))
+    report_wrap(op.name, count, "the product (int32)")
+    div = _prop(op, "div")
+    x, mul, add = exact([p, mul.reshape(()), add.reshape(())],
+                        maxabs(p) * maxabs(mul) + maxabs(add) + div)
     y = (x * mul + add + div // 2) // div
     return [_clip_levels(op, y, g.get_bool(op.properties, "signed"))]
 

@@ -1,5 +1,6 @@
 // RUN: tinyslm-opt %s -p 'bufferize{l1=512}' --split-input-file | filecheck %s --check-prefix=K
 // RUN: tinyslm-opt %s -p 'bufferize{l1=1024}' --split-input-file | filecheck %s --check-prefix=CONV
+// RUN: tinyslm-opt %s -p 'bufferize{l1=4096},verify-memory-plan{level=L1 capacity=4096}' --split-input-file | filecheck %s --check-prefix=PF
 
 // K-tiling: 512 B of L1 cannot hold A and B whole, so K is split in 4 tiles of 16 while the
 // int32 output tile stays in L1. Double-buffered A/B tiles at the tiler's offsets; each tile
@@ -58,3 +59,37 @@ func.func @conv(%x: tensor<1x2x8x8xi8>, %w: tensor<4x2x3x3xi8>) -> tensor<1x4x8x
 // CONV-NEXT:   dma.start %out0
 // CONV-NEXT:   dma.wait
 // CONV-NEXT: }
+
+// -----
+
+// Weight prefetch: matmul_1's weight tile does not depend on matmul_0, so its load is issued
+// in matmul_0's loop (the only earlier tiled layer), right after matmul_0's own first loads
+// (before its first wait), into a buffer placed above all of matmul_0's buffers and live from
+// matmul_0's step on. matmul_1 only loads and waits for its activation; the L1 peak is the
+// highest byte placed.
+func.func @chain(%x: tensor<1x16xi8>) -> (tensor<1x16xi32>, tensor<1x8xi32>) {
+  %w0 = graph.weight @w0 : tensor<16x16xi8>
+  %w1 = graph.weight @w1 : tensor<16x8xi8>
+  %0 = graph.matmul %x, %w0 : (tensor<1x16xi8>, tensor<16x16xi8>) -> tensor<1x16xi32>
+  %1 = graph.matmul %x, %w1 : (tensor<1x16xi8>, tensor<16x8xi8>) -> tensor<1x8xi32>
+  func.return %0, %1 : tensor<1x16xi32>, tensor<1x8xi32>
+}
+// PF:      lmem.plan = {L1 = {peak = 512 : i64
+// PF:      %[[W0:.*]] = lmem.global @w0
+// PF-NEXT: %[[W1:.*]] = lmem.global @w1
+// PF-NEXT: %[[A0:.*]] = lmem.alloc {{.*}}offset = 0 : i64} : memref<16xi8>
+// PF-NEXT: %[[B0:.*]] = lmem.alloc {{.*}}offset = 16 : i64} : memref<256xi8>
+// PF-NEXT: lmem.alloc {{.*}}offset = 272 : i64} : memref<16xi32>
+// PF-NEXT: lmem.null
+// PF-NEXT: %[[B1:.*]] = lmem.alloc {level = "L1", live = array<i64: 0, 1>, {{.*}}offset = 352 : i64} : memref<128xi8>
+// PF-NEXT: tile.loop({{.*}}layer = "matmul_0"
+// PF-NEXT:   dma.start %[[A0]], %x
+// PF-NEXT:   %[[T0:.*]] = dma.start %[[B0]], %[[W0]]
+// PF-NEXT:   dma.start %[[B1]], %[[W1]]
+// PF-NEXT:   dma.wait %[[T0]]
+// PF-NEXT:   lmem.call @tsl_gemm__i8_i8_i32_i32
+// PF:      %[[A1:.*]] = lmem.alloc {{.*}}offset = 336 : i64} : memref<16xi8>
+// PF:      tile.loop({{.*}}layer = "matmul_1"
+// PF-NEXT:   %[[T1:.*]] = dma.start %[[A1]], %x
+// PF-NEXT:   dma.wait %[[T1]]
+// PF-NEXT:   lmem.call @tsl_gemm__i8_i8_i32_i32(%[[A1]], %[[B1]],

@@ -68,10 +68,11 @@ test_gemm_i8 = batched(make_gemm_i8, size=16)
 
 def make_matmul_rq(rng: np.random.Generator) -> Case:
     """MatMul fused with RequantShift (tsl_k_gemm_rq.h): GEMV shapes around the 16/8/4-column
-    blocks and the row split, transposed rhs (attention scores), scalar and per-column
-    parameters, and mul/add values both small (the kernel's int32 path) and large (int64)."""
+    blocks and the row split, transposed rhs (attention scores; K = 4 is head dim 4), scalar
+    and per-column parameters, and mul/add values both small and large, with accumulators on
+    both sides of the kernel's per-output int32/int64 limit."""
     m = int(pick(rng, [1, 1, 2, 3, 9]))
-    k = int(pick(rng, [1, 3, 4, 8, 33, 64]))
+    k = int(pick(rng, [1, 3, 4, 4, 8, 33, 64]))
     n = int(pick(rng, [1, 3, 4, 7, 8, 16, 17, 40, 65, 130]))
     batch = rand_shape(rng, int(rng.integers(0, 3)), 4)
     ba, bb = broadcast_operand(rng, batch), broadcast_operand(rng, batch)

@@ -11,6 +11,8 @@ I = g.int_prop  # noqa: E741
 
 
 def make_requant(rng: np.random.Generator) -> Case:
+    """RequantShift: scalar, broadcast and per-channel parameters; int32 x up to 2^20 with
+    scalar mul/add falls on both sides of the kernel's int32 window (tsl_rq_window)."""
     shape = rand_shape(rng, int(rng.integers(1, 5)), 5)
     tx = pick(rng, (np.int8, np.uint8, np.int16, np.int32))
     tm, ta = pick(rng, (np.int8, np.int16, np.int32)), pick(rng, (np.int16, np.int32))
@@ -31,6 +33,34 @@ def make_requant(rng: np.random.Generator) -> Case:
                  "signed": g.bool_prop(bool(rng.random() < 0.5))})
 
 
+def make_add_rq(rng: np.random.Generator) -> Case:
+    """graph.add_rq (the fused residual add): products and sums that wrap int32 (full-range
+    int32 inputs and factors), and the power-of-two divisors from 1 up."""
+    shape = rand_shape(rng, int(rng.integers(1, 4)), 9)
+    ta, tb = pick(rng, (np.int8, np.int16, np.int32)), pick(rng, (np.int8, np.uint8, np.int16))
+    tsa, tsb = pick(rng, (np.int8, np.int16, np.int32)), pick(rng, (np.int16, np.int32))
+    tm, td = pick(rng, (np.int16, np.int32)), pick(rng, (np.int8, np.int32))
+    scalar = [ints(rng, (1,), t) for t in (tsa, tsb, tm, td)]
+    div = int(pick(rng, [1, 2, 2**14, 2**21, 2**40]))
+    return Case(g.AddRequantOp, [ints(rng, shape, ta), scalar[0], ints(rng, shape, tb),
+                                 *scalar[1:]],
+                {"div": I(div), "n_levels": I(int(pick(rng, [256, 65536, 16]))),
+                 "signed": g.bool_prop(bool(rng.random() < 0.8))})
+
+
+def make_mul_rq(rng: np.random.Generator) -> Case:
+    """graph.mul_rq (the fused SwiGLU product): int8 x int8 with an int16 mul (the kernel's
+    int32 path) and wide operands whose product wraps int32 (the int64 path)."""
+    shape = rand_shape(rng, int(rng.integers(1, 4)), 9)
+    ta, tb = pick(rng, (np.int8, np.uint8, np.int32)), pick(rng, (np.int8, np.int16))
+    tm, td = pick(rng, (np.int8, np.int16, np.int32)), pick(rng, (np.int8, np.int32))
+    div = int(pick(rng, [1, 2, 2**14, 2**21, 2**40]))
+    return Case(g.MulRequantOp, [ints(rng, shape, ta), ints(rng, shape, tb), ints(rng, (1,), tm),
+                                 ints(rng, (1,), td)],
+                {"div": I(div), "n_levels": I(int(pick(rng, [256, 65536, 16]))),
+                 "signed": g.bool_prop(bool(rng.random() < 0.8))})
+
+
 def _rows(rng: np.random.Generator, t=np.int8) -> np.ndarray:
     shape = (*rand_shape(rng, int(rng.integers(0, 3)), 3), int(rng.integers(1, 40)))
     return ints(rng, shape, t)
@@ -49,6 +79,28 @@ def make_softmaxes(rng: np.random.Generator) -> Case:
         return Case(g.ITAMaxOp, [x], {"n_levels": I(256)})
     return Case(g.ITAPartialMaxOp, [x], {"n_levels": I(256),
                                          "group_width": I(int(rng.integers(1, 17)))})
+
+
+def make_long_softmax(rng: np.random.Generator) -> Case:
+    """iSoftmax rows longer than the kernel keeps on the stack (TSL_ISOFTMAX_KEEP = 80): the
+    32-bit path that recomputes e (long KV caches)."""
+    x = ints(rng, (*rand_shape(rng, int(rng.integers(0, 2)), 3), int(rng.integers(81, 300))),
+             pick(rng, (np.int8, np.uint8)))
+    eps = float(rng.uniform(1 / 400, 1 / 20))
+    return Case(g.ISoftmaxOp, [x], {
+        "coeff_a": I(1), "coeff_b": I(round(1.353 / eps)),
+        "coeff_c": I(round(0.344 / (0.3585 * eps * eps))), "log2": I(round(1 / eps)),
+        "n_levels": I(256)})
+
+
+def make_irmsnorm16(rng: np.random.Generator) -> Case:
+    """iRMSNorm of int16 rows (the decoder's residual stream): sums of squares beyond 2^32,
+    which the kernel accumulates as a 32-bit square plus a carry."""
+    shape = (*rand_shape(rng, int(rng.integers(0, 2)), 3), int(rng.integers(1, 80)))
+    x = ints(rng, shape, np.int16)
+    w = ints(rng, pick(rng, [(shape[-1],), (1,)]), np.int16)
+    return Case(g.IRMSNormOp, [x, w], {"d": I(int(pick(rng, [1, 256, 65536]))),
+                                       "n_levels": I(256)})
 
 
 def make_norms(rng: np.random.Generator) -> Case:
@@ -93,6 +145,10 @@ def make_pointwise(rng: np.random.Generator) -> Case:
 
 
 test_requant_shift = batched(make_requant, size=32)
+test_add_rq = batched(make_add_rq, size=24)
+test_mul_rq = batched(make_mul_rq, size=24)
 test_softmaxes = batched(make_softmaxes, size=24)
+test_long_softmax = batched(make_long_softmax, size=8)
+test_irmsnorm16 = batched(make_irmsnorm16, size=8)
 test_norms = batched(make_norms, size=24)
 test_pointwise = batched(make_pointwise, size=24)

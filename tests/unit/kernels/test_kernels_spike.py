@@ -13,6 +13,8 @@ from tests.unit.kernels.test_kernels_contraction import make_gemm, make_gemm_i8,
 from tests.unit.kernels.test_kernels_conv_pool import make_conv
 from tests.unit.kernels.test_kernels_elementwise import make_binary
 from tests.unit.kernels.test_kernels_integer import (
+    make_add_rq,
+    make_mul_rq,
     make_norms,
     make_pointwise,
     make_requant,
@@ -54,7 +56,8 @@ FAMILIES = [
     (make_requant, g.RequantShiftOp), (make_norms, g.IRMSNormOp),
     (make_pointwise, g.IHardswishOp), (make_binary, g.AddOp),
     (make_reshape_transpose_expand, g.TransposeOp), (make_softmaxes, g.ISoftmaxOp),
-    (make_matmul_rq, g.MatMulRequantOp),
+    (make_matmul_rq, g.MatMulRequantOp), (make_add_rq, g.AddRequantOp),
+    (make_mul_rq, g.MulRequantOp),
 ]
 
 

@@ -55,6 +55,12 @@ GEMM_RQ_COLUMNS = ((16, 3.25), (8, 3.5), (4, 4.0), (1, 7.0))
 N tile is split over the cores, so an N tile of 32 leaves each core a 4-column block."""
 GEMM_RQ_PER_OUTPUT = 20
 """tsl_gemm_rq: the int32 requantization, clip and store of one output."""
+DMA_ISSUE_INSTRUCTIONS = 65
+"""[measured] The runtime's instructions to issue one transfer (tsl_dma_start_2d on spike), on
+the orchestrating core before the tile's fork: serial, so never hidden behind compute."""
+FORK_INSTRUCTIONS = 200
+"""[measured] The runtime's instructions per parallel region beyond FORK_CYCLES and
+BARRIER_CYCLES: tsl_fork and the orchestrating core's side of the barrier, on spike."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ def evaluate(desc: OpTiling, sizes: Mapping[str, int], *, cores: int = NUM_CORES
     counts = tile_counts(desc, sizes)
     order = [d.name for d in desc.loop_order]
     buffers: list[tuple[str, int]] = []
-    dma_total = first = last = moved = 0
+    dma_total = first = last = moved = issues = 0
     for op in desc.operands:
         events = _events(op, order, counts)
         spans = _max_spans(op, sizes)
@@ -93,6 +99,7 @@ def evaluate(desc: OpTiling, sizes: Mapping[str, int], *, cores: int = NUM_CORES
         nbytes = op.elem_bytes * _moved_elements(op, order, sizes, counts, desc)
         per_tile = _transfers(spans, op.shape)
         dma_total += events * per_tile * dma_cycles(ceil(nbytes / (events * per_tile)))
+        issues += events * per_tile
         moved += nbytes
         one = per_tile * dma_cycles(ceil(tile_bytes / per_tile))
         if op.output:
@@ -113,7 +120,8 @@ def evaluate(desc: OpTiling, sizes: Mapping[str, int], *, cores: int = NUM_CORES
         cycles += n * max(c, hidden)
     return TilingCost(
         sizes=dict(sizes), counts=counts, buffers=tuple(buffers),
-        cycles=ceil(first + cycles + last), compute_cycles=compute, dma_cycles=dma_total,
+        cycles=ceil(first + cycles + last + issues * DMA_ISSUE_INSTRUCTIONS),
+        compute_cycles=compute, dma_cycles=dma_total,
         bytes_moved=moved,
     )
 
@@ -189,8 +197,10 @@ def _gemm_rq_cycles(desc: OpTiling, extents: Mapping[str, int], cores: int) -> i
 def _compute_cycles(desc: OpTiling, extents: Mapping[str, int], cores: int) -> int:
     """One tile's parallel region: fork + barrier + the critical core's instructions."""
     if desc.kernel == "gemm_rq":
-        return FORK_CYCLES + BARRIER_CYCLES + _gemm_rq_cycles(desc, extents, cores)
+        return FORK_CYCLES + BARRIER_CYCLES + FORK_INSTRUCTIONS + \
+            _gemm_rq_cycles(desc, extents, cores)
     parallel = max((extents[d.name] for d in desc.dims if not d.reduction), default=1)
     points = prod(extents.values()) * desc.work_per_point
     per_core = ceil(parallel / cores) * (points // parallel)
-    return FORK_CYCLES + BARRIER_CYCLES + ceil(per_core * INSTRUCTIONS_PER_POINT[desc.kernel])
+    return FORK_CYCLES + BARRIER_CYCLES + FORK_INSTRUCTIONS + \
+        ceil(per_core * INSTRUCTIONS_PER_POINT[desc.kernel])

@@ -85,6 +85,14 @@ def describe(op: Operation) -> c.OpTiling:
         params = [(_requant_param(_shape(v), x), _bytes(v)) for v in (op.mul, op.add)]
         return c.elementwise("requant_shift", out, ob, [(x, _bytes(op.x)), *params],
                              kernel="requant")
+    if isinstance(op, g.AddRequantOp):
+        # a and b are tiled like the output; the four scalar factors are read whole.
+        shapes = [out, (), out, (), (), ()]
+        ins = [(sh, _bytes(v)) for sh, v in zip(shapes, op.operands, strict=True)]
+        return c.elementwise("add_rq", out, ob, ins, kernel="requant")
+    if isinstance(op, g.MulRequantOp):
+        ins = [(sh, _bytes(v)) for sh, v in zip([out, out, (), ()], op.operands, strict=True)]
+        return c.elementwise("mul_rq", out, ob, ins, kernel="requant")
     if isinstance(op, _ELEMENTWISE):
         kind = op.name.removeprefix("graph.")
         return c.elementwise(kind, out, ob, _operands(op))

@@ -19,7 +19,6 @@ from tinyslm_ir.kernels.lowerings.views import (
     ARR,
     I32,
     NULL,
-    U32,
     arg_in,
     arg_out,
     broadcast_strides,
@@ -89,8 +88,8 @@ INT32_MAX = 2**31 - 1
 def lower_matmul_requant(op: Operation) -> list[KernelCall]:
     """One tsl_gemm_rq call. The requantization runs in int32 when |acc|max*|mul|max +
     |add|max + div fits for the operand types, else in int64, where the kernel still takes
-    int32 when the actual mul/add values allow; |acc| is at most the int32 product the MatMul
-    wraps to, and at most K * |a|max * |b|max."""
+    int32 for each output whose |acc| is at most acc_lim (-1: none); |acc| is at most the int32
+    product the MatMul wraps to, and at most K * |a|max * |b|max."""
     a, b, mul, add = op.operands
     ta, tb, tm, td = (code(op, v.type) for v in (a, b, mul, add))
     r = code(op, op.results[0].type)
@@ -110,13 +109,15 @@ def lower_matmul_requant(op: Operation) -> list[KernelCall]:
     lo, hi = levels(g.get_int(op.properties, "n_levels"), g.get_bool(op.properties, "signed"))
     acc = min(k * maxabs(ta) * maxabs(tb), 2**31)
     tc = "i32" if acc * maxabs(tm) + maxabs(td) + div <= INT32_MAX else "i64"
+    room = INT32_MAX - maxabs(td) - div  # what acc*mul may take; the rounding half is < div
+    acc_lim = room // maxabs(tm) if room >= 0 else -1
     sbk, sbn = (1, k) if trans else (n, 1)
     return [kcall("gemm_rq", [ta, tb, tm, td, r, tc],
                   [arg_in(0, ta), arg_in(1, tb), arg_in(2, tm), arg_in(3, td), arg_out(0, r)],
                   [(len(view), I32), (view, ARR), (bsa, ARR), (bsb, ARR), (m, I32), (n, I32),
                    (k, I32), (sbk, I32), (sbn, I32), (0 if numel(shape(mul)) == 1 else 1, I32),
                    (0 if numel(shape(add)) == 1 else 1, I32), (log2_exact(div), I32),
-                   (lo, I32), (hi, I32), (acc, U32)])]
+                   (lo, I32), (hi, I32), (acc_lim, I32)])]
 
 
 @lowering(g.GemmOp)

@@ -93,6 +93,46 @@ def lower_requant_shift(op: Operation) -> list[KernelCall]:
                    (hi, I32)])]
 
 
+@lowering(g.AddRequantOp)
+def lower_add_requant(op: Operation) -> list[KernelCall]:
+    """One tsl_add_rq call over the flat elements (a and b have the output's shape, every
+    factor is a scalar). The int32 sum is arbitrary, so the requantization runs in int64; it
+    is a few elements per core, where the 64-bit multiply costs little next to the launch."""
+    cs = _int_codes(op)
+    r = code(op, op.results[0].type)
+    n = numel(shape(op.operands[0]))
+    if n == 0:
+        return []
+    div = _prop(op, "div")
+    if 2**31 * maxabs(cs[4]) + maxabs(cs[5]) + div > 2**63 - 1:
+        raise NoKernelError(op, "the requantization does not fit int64")
+    lo, hi = i32_levels(op, _prop(op, "n_levels"), g.get_bool(op.properties, "signed"))
+    return [kcall("add_rq", [*cs, r], [*(arg_in(i, t) for i, t in enumerate(cs)), arg_out(0, r)],
+                  [(n, I32), (log2_exact(div), I32), (lo, I32), (hi, I32)])]
+
+
+@lowering(g.MulRequantOp)
+def lower_mul_requant(op: Operation) -> list[KernelCall]:
+    """One tsl_mul_rq call over the flat elements. The requantization runs in int32 when
+    |a|max |b|max |mul|max + |add|max + div fits (int8 x int8 with an int16 mul does), else
+    in int64; the product itself always wraps to int32 as the unfused Mul's does."""
+    cs = _int_codes(op)
+    r = code(op, op.results[0].type)
+    n = numel(shape(op.operands[0]))
+    if n == 0:
+        return []
+    div = _prop(op, "div")
+    prod_max = min(maxabs(cs[0]) * maxabs(cs[1]), 2**31)
+    bound = prod_max * maxabs(cs[2]) + maxabs(cs[3]) + div
+    if bound > 2**63 - 1:
+        raise NoKernelError(op, "the requantization does not fit int64")
+    tc = "i32" if bound <= INT32_MAX else "i64"
+    lo, hi = i32_levels(op, _prop(op, "n_levels"), g.get_bool(op.properties, "signed"))
+    return [kcall("mul_rq", [*cs, r, tc],
+                  [*(arg_in(i, t) for i, t in enumerate(cs)), arg_out(0, r)],
+                  [(n, I32), (log2_exact(div), I32), (lo, I32), (hi, I32)])]
+
+
 @lowering(g.ISoftmaxOp)
 def lower_isoftmax(op: Operation) -> list[KernelCall]:
     (tx,) = _int_codes(op)

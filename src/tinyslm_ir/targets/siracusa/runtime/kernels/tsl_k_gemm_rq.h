@@ -2,16 +2,17 @@
  * is requantized while its accumulator is still in a register and stored as int8/uint8.
  *
  * tsl_gemm_rq__<ta>_<tb>_<tm>_<td>_<tr>_<tc>(A, B, mul, add, out, nb, bshape[], bsa[], bsb[],
- *                                          M, N, K, sbk, sbn, sm, sd, shift, lo, hi, acc_max)
+ *                                          M, N, K, sbk, sbn, sm, sd, shift, lo, hi, acc_lim)
  *   acc(m, n) = sum_k A[a_batch + m*K + k] * B[b_batch + k*sbk + n*sbn]   (u32, wrapping: the
  *               int32 result of the unfused MatMul)
  *   out(m, n) = clip(((tc)acc * mul[n*sm] + add[n*sd] + 2^shift / 2) >> shift, lo, hi)
  *   with the batch offsets from the nb batch dims (element strides bsa/bsb, 0 = broadcast); out
  *   is contiguous (batch, M, N); sm/sd are 0 (scalar) or 1 (per column); tc (i32 or i64) holds
- *   acc*mul + add + 2^shift/2 exactly (the lowering's bound from the types). acc_max bounds
- *   |acc| (the lowering's K |a|max |b|max, at most 2^31): with this core's largest |mul| and
- *   |add| it decides once per call whether int32 suffices, which saves the 64-bit
- *   multiply-add, shift and compare of every output on RV32.
+ *   acc*mul + add + 2^shift/2 exactly (the lowering's bound from the types). acc_lim (from
+ *   the lowering: the operand types' |mul|max and |add|max) says that every |acc| <= acc_lim
+ *   is requantized exactly in int32, and < 0 that none is: each output checks its own
+ *   accumulator, two instructions, and real accumulators are far below the K |a|max |b|max
+ *   bound, so nearly every output skips the 64-bit multiply-add, shift and compare of RV32.
  *
  * Work split: batch*M rows over the team when there are at least as many rows as cores, else
  * the N columns (a decode-step GEMV has M = 1: splitting rows would idle 7 of 8 cores).
@@ -19,7 +20,8 @@
  * immediate-offset byte loads, so each A value is loaded once per block and each MAC costs
  * a load, a multiply and an add; a transposed B (sbk = 1, attention's K cache) is a dot
  * product of two contiguous rows unrolled by four, for up to 16 columns per call (as are
- * the last < 4 columns of a row-major B). RV32IMC has no SIMD: a byte load (lb) is
+ * the last < 4 columns of a row-major B; at K = 4, head dim 4, the driver keeps A in
+ * registers and requantizes each column as it goes). RV32IMC has no SIMD: a byte load (lb) is
  * one instruction while extracting a byte from a loaded word costs two.
  */
 #ifndef TSL_K_GEMM_RQ_H
@@ -102,14 +104,16 @@
 
 #define TSL_DEFINE_GEMM_RQ(ta, tb, tm, td, tr, tc)                                             \
   TSL_DEFINE_GEMM_RQ_BLOCKS(ta, tb, tm, td, tr, tc)                                            \
-  /* tc is the width the operand types need; `narrow` (decided per call from the values of
-   * mul and add) says that int32 holds acc*mul + add + half exactly, as it mostly does. */   \
+  /* tc is the width the operand types need; acc + off < span (unsigned: |acc| <= acc_lim)    \
+   * says that int32 holds acc*mul + add + half exactly, as it mostly does. */                 \
   static inline tsl_t_##tr tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(         \
       uint32_t acc, tsl_t_##tm m, tsl_t_##td d, int32_t shift, tsl_t_##tc half, int32_t lo,    \
-      int32_t hi, int32_t narrow) {                                                            \
-    if (narrow) {                                                                              \
+      int32_t hi, uint32_t off, uint32_t span) {                                               \
+    if (sizeof(tsl_t_##tc) == 4 || acc + off < span) {                                         \
       int32_t v = ((int32_t)acc * (int32_t)m + (int32_t)d + (int32_t)half) >> shift;           \
-      return (tsl_t_##tr)(v < lo ? lo : (v > hi ? hi : v));                                    \
+      /* one unsigned compare for the in-range case, which is nearly every output */          \
+      if ((uint32_t)v - (uint32_t)lo > (uint32_t)hi - (uint32_t)lo) v = v < lo ? lo : hi;      \
+      return (tsl_t_##tr)v;                                                                    \
     }                                                                                          \
     tsl_t_##tc v = ((tsl_t_##tc)(int32_t)acc * (tsl_t_##tc)m + (tsl_t_##tc)d + half) >> shift; \
     return (tsl_t_##tr)(v < lo ? lo : (v > hi ? hi : v));                                      \
@@ -118,7 +122,7 @@
       const tsl_t_##ta *A, const tsl_t_##tb *B, const tsl_t_##tm *mul, const tsl_t_##td *add, \
       tsl_t_##tr *out, int32_t nb, const int32_t *bshape, const int32_t *bsa,                  \
       const int32_t *bsb, int32_t M, int32_t N, int32_t K, int32_t sbk, int32_t sbn,           \
-      int32_t sm, int32_t sd, int32_t shift, int32_t lo, int32_t hi, uint32_t acc_max) {       \
+      int32_t sm, int32_t sd, int32_t shift, int32_t lo, int32_t hi, int32_t acc_lim) {        \
     int32_t batches = 1;                                                                       \
     for (int32_t d = 0; d < nb; d++) batches *= bshape[d];                                     \
     int32_t rows = batches * M, team = (int32_t)tsl_team_size();                               \
@@ -129,16 +133,8 @@
       tsl_split(N, N >= 8 * team ? 8 : 4, &nlo, &nhi);                                         \
     if (nlo >= nhi) return;                                                                    \
     const tsl_t_##tc half = shift > 0 ? (tsl_t_##tc)1 << (shift - 1) : 0;                      \
-    uint32_t m_max = 0, d_max = 0;                                                             \
-    for (int32_t n = nlo; n < nhi; n++) {                                                      \
-      int64_t mv = mul[n * sm], dv = add[n * sd];                                              \
-      uint32_t am = (uint32_t)(mv < 0 ? -mv : mv), ad = (uint32_t)(dv < 0 ? -dv : dv);         \
-      m_max = am > m_max ? am : m_max;                                                         \
-      d_max = ad > d_max ? ad : d_max;                                                         \
-      if (!sm && !sd) break;                                                                   \
-    }                                                                                          \
-    const int32_t narrow = (uint64_t)acc_max * m_max + d_max + ((uint64_t)1 << shift)          \
-                           <= (uint64_t)INT32_MAX;                                             \
+    const uint32_t off = acc_lim < 0 ? 0 : (uint32_t)acc_lim;                                  \
+    const uint32_t span = acc_lim < 0 ? 0 : 2 * (uint32_t)acc_lim + 1;                         \
     uint32_t acc[16];                                                                          \
     for (int32_t r = rlo; r < rhi; r++) {                                                      \
       int32_t b = r / M, m = r % M, oa = 0, ob = 0;                                            \
@@ -151,6 +147,17 @@
       const tsl_t_##tb *Bb = B + ob;                                                           \
       tsl_t_##tr *po = out + r * N;                                                            \
       int32_t n = nlo;                                                                         \
+      if (K == 4 && sbk == 1 && sbn != 1) {                                                    \
+        /* attention scores at head dim 4: A stays in registers and each column's dot      \
+         * product is requantized and stored at once, with no accumulator round trip */     \
+        const uint32_t a0 = (uint32_t)pa[0], a1 = (uint32_t)pa[1];                             \
+        const uint32_t a2 = (uint32_t)pa[2], a3 = (uint32_t)pa[3];                             \
+        for (const tsl_t_##tb *pb = Bb + n * sbn; n < nhi; n++, pb += sbn)                     \
+          po[n] = tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(                  \
+              a0 * (uint32_t)pb[0] + a1 * (uint32_t)pb[1] + a2 * (uint32_t)pb[2] +             \
+                  a3 * (uint32_t)pb[3],                                                        \
+              mul[n * sm], add[n * sd], shift, half, lo, hi, off, span);                       \
+      }                                                                                        \
       while (n < nhi) {                                                                        \
         int32_t w = nhi - n;                                                                   \
         const tsl_t_##tb *pb = Bb + n * sbn;                                                   \
@@ -171,7 +178,7 @@
         }                                                                                      \
         for (int32_t j = 0; j < w; j++, n++)                                                   \
           po[n] = tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(                  \
-              acc[j], mul[n * sm], add[n * sd], shift, half, lo, hi, narrow);                          \
+              acc[j], mul[n * sm], add[n * sd], shift, half, lo, hi, off, span);               \
       }                                                                                        \
     }                                                                                          \
   }

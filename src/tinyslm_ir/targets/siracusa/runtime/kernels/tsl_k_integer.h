@@ -23,12 +23,26 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
   return p / s;
 }
 
+/* For a requantization v = x*m + d (d including the rounding half) with scalar m and d:
+ * the window x + off < span (unsigned) of the x for which int32 holds v exactly; span = 0
+ * when none is. An int64 multiply-add, shift and compare is some twenty instructions on RV32,
+ * its int32 form five, and real operands are far below the types' bounds, so kernels whose
+ * types need int64 take int32 element by element. The division is 32-bit: once per call. */
+static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *span) {
+  const int64_t room = INT32_MAX - (d < 0 ? -d : d);
+  const uint64_t am = (uint64_t)(m < 0 ? -m : m);
+  uint32_t lim = am == 0 ? INT32_MAX : am > (uint64_t)room ? 0 : (uint32_t)room / (uint32_t)am;
+  *off = room < 0 ? 0 : lim;
+  *span = room < 0 ? 0 : 2 * lim + 1;
+}
+
 /* tsl_requant__<tx>_<tm>_<ta>_<tr>_<tc>(x, mul, add, out, rank, shape[], sx[], sm[], sa[],
  *                                      div, shift, lo, hi)
  * out = clip(floor((x*mul + add + div/2) / div), lo, hi); `shift` = log2(div) when div is a
  * power of two, else -1. tc (i32 or i64) holds x*mul + add + div/2 exactly (the lowering's bound
  * from the operand types). mul/add broadcast through their strides (scalar, numpy broadcast
- * or per channel along axis 1, resolved by the lowering). */
+ * or per channel along axis 1, resolved by the lowering). With scalar mul and add and signed
+ * x of at most 32 bits, an int64 tc still takes int32 where tsl_rq_window allows. */
 #define TSL_DEFINE_REQUANT(tx, tm, ta, tr, tc)                                                 \
   static void tsl_requant__##tx##_##tm##_##ta##_##tr##_##tc(                                   \
       const tsl_t_##tx *x, const tsl_t_##tm *mul, const tsl_t_##ta *add, tsl_t_##tr *out,     \
@@ -42,6 +56,11 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
     const int32_t dx = TSL_ITER_STEP(it, 0), dm = TSL_ITER_STEP(it, 1);                        \
     const int32_t da = TSL_ITER_STEP(it, 2);                                                   \
     const tsl_t_##tc half = div / 2;                                                           \
+    int32_t scalar = sizeof(tsl_t_##tx) <= 4 && (tsl_t_##tx)-1 < 0;                            \
+    for (int32_t d = 0; d < rank; d++) scalar &= sm[d] == 0 && sa[d] == 0;                     \
+    uint32_t off = 0, span = 0;                                                                \
+    if (scalar) tsl_rq_window((int64_t)*mul, (int64_t)*add + (int64_t)half, &off, &span);     \
+    const int32_t m32 = (int32_t)*mul, d32 = (int32_t)((int64_t)*add + (int64_t)half);       \
     for (TSL_ITER_RUNS(it, n)) {                                                               \
       const tsl_t_##tx *px = x + it.off[0];                                                    \
       const tsl_t_##tm *pm = mul + it.off[1];                                                  \
@@ -49,7 +68,11 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
       tsl_t_##tr *po = out + it.pos;                                                           \
       if (shift >= 0) {                                                                        \
         for (int32_t k = 0; k < n; k++, px += dx, pm += dm, pa += da) {                        \
-          tsl_t_##tc v = ((tsl_t_##tc)*px * (tsl_t_##tc)*pm + (tsl_t_##tc)*pa + half) >> shift;\
+          tsl_t_##tc v;                                                                        \
+          if (sizeof(tsl_t_##tc) > 4 && (uint32_t)(int32_t)*px + off < span)                   \
+            v = ((int32_t)*px * m32 + d32) >> shift;                                           \
+          else                                                                                 \
+            v = ((tsl_t_##tc)*px * (tsl_t_##tc)*pm + (tsl_t_##tc)*pa + half) >> shift;         \
           v = v < lo ? lo : v;                                                                 \
           po[k] = (tsl_t_##tr)(v > hi ? hi : v);                                               \
         }                                                                                      \
@@ -62,6 +85,49 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
     }                                                                                          \
   }
 
+/* tsl_add_rq__<ta>_<tsa>_<tb>_<tsb>_<tm>_<td>_<tr>(a, sa, b, sb, mul, add, out, n, shift,
+ *                                                  lo, hi)
+ * graph.add_rq: s = a*sa + b*sb in int32, wrapping as the unfused int32 Mul and Add do, then
+ * out = clip((s*mul + add + 2^shift/2) >> shift, lo, hi) in int64; sa, sb, mul, add are
+ * scalars, a, b and out n contiguous elements. */
+#define TSL_DEFINE_ADD_RQ(ta, tsa, tb, tsb, tm, td, tr)                                        \
+  static void tsl_add_rq__##ta##_##tsa##_##tb##_##tsb##_##tm##_##td##_##tr(                     \
+      const tsl_t_##ta *a, const tsl_t_##tsa *sa, const tsl_t_##tb *b, const tsl_t_##tsb *sb,  \
+      const tsl_t_##tm *mul, const tsl_t_##td *add, tsl_t_##tr *out, int32_t n, int32_t shift, \
+      int32_t lo, int32_t hi) {                                                                \
+    int32_t i, end;                                                                            \
+    tsl_split(n, 4, &i, &end);                                                                 \
+    const uint32_t fa = (uint32_t)(int64_t)*sa, fb = (uint32_t)(int64_t)*sb;                   \
+    const int64_t m = (int64_t)*mul;                                                           \
+    const int64_t d = (int64_t)*add + (shift > 0 ? (int64_t)1 << (shift - 1) : 0);            \
+    for (; i < end; i++) {                                                                     \
+      int32_t s = (int32_t)((uint32_t)(int64_t)a[i] * fa + (uint32_t)(int64_t)b[i] * fb);      \
+      int64_t v = ((int64_t)s * m + d) >> shift;                                               \
+      v = v < lo ? lo : v;                                                                     \
+      out[i] = (tsl_t_##tr)(v > hi ? hi : v);                                                  \
+    }                                                                                          \
+  }
+
+/* tsl_mul_rq__<ta>_<tb>_<tm>_<td>_<tr>_<tc>(a, b, mul, add, out, n, shift, lo, hi)
+ * graph.mul_rq: p = a*b in int32 (wrapping as the unfused int32 Mul does), then
+ * out = clip((p*mul + add + 2^shift/2) >> shift, lo, hi) in tc, which the lowering proved
+ * holds it; mul and add are scalars, a, b and out n contiguous elements. */
+#define TSL_DEFINE_MUL_RQ(ta, tb, tm, td, tr, tc)                                              \
+  static void tsl_mul_rq__##ta##_##tb##_##tm##_##td##_##tr##_##tc(                              \
+      const tsl_t_##ta *a, const tsl_t_##tb *b, const tsl_t_##tm *mul, const tsl_t_##td *add,  \
+      tsl_t_##tr *out, int32_t n, int32_t shift, int32_t lo, int32_t hi) {                     \
+    int32_t i, end;                                                                            \
+    tsl_split(n, 4, &i, &end);                                                                 \
+    const tsl_t_##tc m = (tsl_t_##tc)*mul;                                                     \
+    const tsl_t_##tc d = (tsl_t_##tc)*add + (shift > 0 ? (tsl_t_##tc)1 << (shift - 1) : 0);    \
+    for (; i < end; i++) {                                                                     \
+      int32_t p = (int32_t)((uint32_t)(int64_t)a[i] * (uint32_t)(int64_t)b[i]);                \
+      tsl_t_##tc v = ((tsl_t_##tc)p * m + d) >> shift;                                         \
+      v = v < lo ? lo : v;                                                                     \
+      out[i] = (tsl_t_##tr)(v > hi ? hi : v);                                                  \
+    }                                                                                          \
+  }
+
 /* The row of iSoftmax (spec §2) shared by isoftmax and icausal_softmax, defined per kernel
  * (`name`) so that either may be instantiated alone: the first V of L entries, the rest 0.
  * Coefficients are taken modulo 2^32: d = max - x, z = floor(d / log2), p = z*log2 - d,
@@ -70,9 +136,9 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
  * d and log2 fit int32 for inputs of up to 16 bits: then everything is 32-bit (a 64-bit
  * division is a libcall of some hundred instructions on RV32; z*log2 - d is only needed
  * modulo 2^32), and rows of up to TSL_ISOFTMAX_KEEP visible entries keep their e values on
- * the stack for the last pass. Other rows take the 64-bit path and recompute e. 80 covers a
- * decode step's 65 keys in 320 B of a strict build's 1 KiB core stack
- * (memory_map.STRICT_STACK_SIZE). */
+ * the stack for the last pass; longer rows recompute e there, still in 32 bits (wider inputs
+ * take the 64-bit path). 80 covers a decode step's 65 keys in 320 B of a strict build's
+ * 1 KiB core stack (memory_map.STRICT_STACK_SIZE). */
 #define TSL_ISOFTMAX_KEEP 80
 #define TSL_ISOFTMAX_ROW(name, tx, tr)                                                          \
   static inline uint32_t tsl_##name##_e__##tx##_##tr(int64_t d, uint32_t ca, uint32_t cb,       \
@@ -93,18 +159,36 @@ static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
                                                    int32_t L, int32_t V, uint32_t ca,           \
                                                    uint32_t cb, uint32_t cc, int64_t log2,      \
                                                    uint32_t nm1) {                              \
-    tsl_t_##tx mx = xr[0];                                                                      \
-    for (int32_t j = 1; j < V; j++) mx = xr[j] > mx ? xr[j] : mx;                               \
     uint32_t s = 0;                                                                             \
-    if (V <= TSL_ISOFTMAX_KEEP && sizeof(tsl_t_##tx) <= 2 && log2 <= INT32_MAX) {               \
-      uint32_t keep[TSL_ISOFTMAX_KEEP];                                                         \
-      for (int32_t j = 0; j < V; j++) {                                                         \
-        keep[j] = tsl_##name##_e32__##tx##_##tr((int32_t)mx - (int32_t)xr[j], ca, cb, cc,       \
-                                                (int32_t)log2);                                 \
-        s += keep[j];                                                                           \
+    if (sizeof(tsl_t_##tx) <= 2 && log2 <= INT32_MAX) {                                         \
+      /* the max in an int32 register: no re-extension of a narrow type per element */          \
+      int32_t mx = xr[0];                                                                       \
+      for (int32_t j = 1; j < V; j++) {                                                         \
+        int32_t v = xr[j];                                                                      \
+        mx = v > mx ? v : mx;                                                                   \
       }                                                                                         \
-      for (int32_t j = 0; j < V; j++) out[j] = (tsl_t_##tr)(s ? (keep[j] * nm1) / s : 0);       \
+      const int32_t l2 = (int32_t)log2;                                                         \
+      if (V <= TSL_ISOFTMAX_KEEP) {                                                             \
+        uint32_t keep[TSL_ISOFTMAX_KEEP];                                                       \
+        for (int32_t j = 0; j < V; j++) {                                                       \
+          keep[j] = tsl_##name##_e32__##tx##_##tr(mx - (int32_t)xr[j], ca, cb, cc, l2);         \
+          s += keep[j];                                                                         \
+        }                                                                                       \
+        if (s)                                                                                  \
+          for (int32_t j = 0; j < V; j++) out[j] = (tsl_t_##tr)((keep[j] * nm1) / s);           \
+        else                                                                                    \
+          for (int32_t j = 0; j < V; j++) out[j] = 0;                                           \
+      } else {                                                                                  \
+        for (int32_t j = 0; j < V; j++)                                                         \
+          s += tsl_##name##_e32__##tx##_##tr(mx - (int32_t)xr[j], ca, cb, cc, l2);              \
+        for (int32_t j = 0; j < V; j++) {                                                       \
+          uint32_t e = tsl_##name##_e32__##tx##_##tr(mx - (int32_t)xr[j], ca, cb, cc, l2);      \
+          out[j] = (tsl_t_##tr)(s ? (e * nm1) / s : 0);                                         \
+        }                                                                                       \
+      }                                                                                         \
     } else {                                                                                    \
+      tsl_t_##tx mx = xr[0];                                                                    \
+      for (int32_t j = 1; j < V; j++) mx = xr[j] > mx ? xr[j] : mx;                             \
       for (int32_t j = 0; j < V; j++)                                                           \
         s += tsl_##name##_e__##tx##_##tr((int64_t)mx - (int64_t)xr[j], ca, cb, cc, log2);       \
       for (int32_t j = 0; j < V; j++) {                                                         \
@@ -191,7 +275,18 @@ static inline uint32_t tsl_isqrt32(uint32_t v) {
     for (int32_t r = a; r < b; r++) {                                                          \
       const tsl_t_##tx *xr = x + r * L;                                                        \
       tsl_t_##tacc sq = 0;                                                                     \
-      for (int32_t j = 0; j < L; j++) sq += (tsl_t_##tacc)xr[j] * (tsl_t_##tacc)xr[j];         \
+      if (sizeof(tsl_t_##tx) <= 2 && sizeof(tsl_t_##tacc) == 8) {                              \
+        /* x^2 < 2^32: a 32-bit square and a carry instead of a 64-bit multiply-add */        \
+        uint32_t lo = 0, hi = 0;                                                               \
+        for (int32_t j = 0; j < L; j++) {                                                      \
+          uint32_t v = (uint32_t)(int32_t)xr[j], q = v * v;                                    \
+          lo += q;                                                                             \
+          hi += lo < q;                                                                        \
+        }                                                                                      \
+        sq = (tsl_t_##tacc)(((uint64_t)hi << 32) | lo);                                        \
+      } else {                                                                                 \
+        for (int32_t j = 0; j < L; j++) sq += (tsl_t_##tacc)xr[j] * (tsl_t_##tacc)xr[j];       \
+      }                                                                                        \
       uint64_t mean = (L & (L - 1)) == 0 ? (uint64_t)sq >> __builtin_ctz((uint32_t)L)         \
                                          : (uint64_t)(sq / L);                                 \
       int64_t sigma = mean < UINT32_MAX ? (int64_t)tsl_isqrt32((uint32_t)mean + 1)             \
