@@ -79,10 +79,10 @@ def test_entries_with_different_weights_do_not_form_an_image(tmp_path: Path):
 def test_generate_command_on_a_state_dict(tmp_path: Path):
     weights = LlamaWeights.seeded(SMALL, seed=2)
     np.savez(tmp_path / "model.npz", **dict(weights.items()))
-    proc = subprocess.run(
-        [sys.executable, "-m", "tinyslm_ir.tools.tinyslm", "generate", str(tmp_path / "model.npz"),
-         "--heads", "4", "--prompt-ids", "1,2,3", "--tokens", "2", "-o", str(tmp_path / "out")],
-        capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(  # a relative output directory, as `tinyslm demo` uses by default
+        [sys.executable, "-m", "tinyslm_ir.tools.tinyslm", "generate", "model.npz",
+         "--heads", "4", "--prompt-ids", "1,2,3", "--tokens", "2", "-o", "out"],
+        capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "generated ids:" in proc.stdout
     assert "matched the reference interpreter bit for bit" in proc.stdout

@@ -60,7 +60,7 @@ class Image:
 
     @classmethod
     def load(cls, directory: str | Path) -> Image:
-        path = Path(directory)
+        path = Path(directory).resolve()
         names = json.loads((path / IMAGE_MANIFEST).read_text())["entries"]
         return cls(path, {n: art.Manifest.load(path / n) for n in names})
 
@@ -100,7 +100,7 @@ def build_image(directory: str | Path, entries: Sequence[str]) -> Image:
     from tinyslm_ir.targets.siracusa.toolchain import RUNTIME_DIR
     from tinyslm_ir.targets.siracusa.weight_blob import BLOB_NAME
 
-    path = Path(directory)
+    path = Path(directory).resolve()  # the simulator runs in its own directory
     manifests = {n: art.Manifest.load(path / n) for n in entries}
     first = manifests[entries[0]]
     for name, m in manifests.items():
