@@ -60,8 +60,11 @@ class BackendOptions:
     `reorder` lets bufferization reorder the graph for a lower peak: import order is
     arbitrary, and on microLlama the memory-aware order lowers the L2 lower bound by a quarter.
     `l1` > 0 is tiled mode: layers are tiled into that many bytes of L1 (tile buffers only;
-    the driver has already subtracted what the runtime keeps in L1), and the L1 plan is
-    verified like the L2 one.
+    the driver has already subtracted what the runtime keeps in L1). The L1 buffers are then
+    planned over the whole schedule by the same planner as L2: bufferization's offsets (the
+    tiler's per layer, stacked where weights are prefetched across layers) are a valid
+    placement but not a tight one, while the planner packs the buffers to the most bytes live
+    at once. The L1 plan is verified like the L2 one.
     """
 
     cores: int = 8
@@ -85,8 +88,11 @@ def backend_pipeline(options: BackendOptions = BackendOptions()) -> PassPipeline
     available = get_all_passes()
     passes: list[ModulePass] = [available[n]()(**configured.get(n, {})) for n in BACKEND_PIPELINE]
     if options.l1 > 0:
+        plan = available["plan-memory"]()(level="L1", capacity=options.l1,
+                                          time_limit=options.plan_time_limit)
         verify = available["verify-memory-plan"]()(level="L1", capacity=options.l1)
-        passes.insert(BACKEND_PIPELINE.index("verify-memory-plan") + 1, verify)
+        at = BACKEND_PIPELINE.index("verify-memory-plan") + 1
+        passes[at:at] = [plan, verify]
     return PassPipeline(tuple(passes))
 
 

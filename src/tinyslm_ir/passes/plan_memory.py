@@ -7,7 +7,8 @@ property. The result of each planned level is recorded on the module as
 
     lmem.plan = {L2 = {peak = P, lower_bound = B, capacity = C, optimal = true, method = "..."}}
 
-so that drivers can report the peak against the lower bound (the most bytes live at once).
+so that drivers can report the peak against the lower bound: the most bytes live at once, with
+each size rounded up to the alignment every offset keeps (`aligned_lower_bound`).
 A level that cannot fit is a diagnostic naming the level, its capacity and the bytes needed.
 """
 
@@ -27,7 +28,11 @@ from xdsl.dialects.builtin import (
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
-from tinyslm_ir.analysis.memory_plan import Buffer, MemoryPlanInfeasibleError, lower_bound
+from tinyslm_ir.analysis.memory_plan import (
+    Buffer,
+    MemoryPlanInfeasibleError,
+    aligned_lower_bound,
+)
 from tinyslm_ir.analysis.planners import plan_memory
 from tinyslm_ir.dialects import lmem
 
@@ -89,7 +94,7 @@ class PlanMemoryPass(ModulePass):
             alloc.properties["offset"] = IntegerAttr(plan.offsets[buf.name], i64)
         record_plan(op, self.level, {
             "peak": plan.peak,
-            "lower_bound": lower_bound(buffers),
+            "lower_bound": aligned_lower_bound(buffers),
             "capacity": self.capacity,
             "optimal": plan.optimal,
             "method": plan.method,
