@@ -884,8 +884,28 @@ def per_column_param_ok(param: Sequence[int], n: int) -> bool:
     return prod(param) == 1 or (len(param) >= 1 and param[-1] == n and prod(param) == n)
 
 
+class RequantFusedOp(GraphOp):
+    """An integer op with a RequantShift folded in (made by `fuse-requant`): the requant's
+    `div` (a power of two), `n_levels` and `signed`, and integer operands throughout."""
+
+    div = prop_def(IntegerAttr)
+    n_levels = prop_def(IntegerAttr)
+    signed = prop_def(BoolAttr)
+    traits = traits_def(Pure())
+
+    @staticmethod
+    def requant_element(names: Sequence[str], operand_types: Sequence[Attribute],
+                        props: Props) -> Attribute:
+        """The result element type, once every operand is checked to be an integer and the
+        requant properties are in range."""
+        for what, t in zip(names, operand_types, strict=True):
+            _require_int(what, t)
+        _check_pow2(props, "div")
+        return gs.levels_type(_check_levels(props), get_bool(props, "signed"))
+
+
 @irdl_op_definition
-class MatMulRequantOp(GraphOp):
+class MatMulRequantOp(RequantFusedOp):
     """requant_shift(matmul(lhs, rhs), mul, add): an integer MatMul whose int32 product is
     requantized in the same kernel (spec §1), so the accumulators never leave registers.
 
@@ -901,11 +921,7 @@ class MatMulRequantOp(GraphOp):
     mul = operand_def(TensorType)
     add = operand_def(TensorType)
     res = result_def(TensorType)
-    div = prop_def(IntegerAttr)
-    n_levels = prop_def(IntegerAttr)
-    signed = prop_def(BoolAttr)
     trans_rhs = opt_prop_def(BoolAttr)
-    traits = traits_def(Pure())
     assembly_format = (
         "$lhs `,` $rhs `,` $mul `,` $add attr-dict `:` functional-type(operands, results)"
     )
@@ -922,14 +938,10 @@ class MatMulRequantOp(GraphOp):
     @classmethod
     def infer(cls, operand_types, props):
         a, b = operand_types[:2]
-        for what, t in zip(("lhs", "rhs", "mul", "add"), operand_types, strict=True):
-            _require_int(what, t)
-        _check_pow2(props, "div")
-        n = _check_levels(props)
+        elt = cls.requant_element(("lhs", "rhs", "mul", "add"), operand_types, props)
         if len(shape_of(a)) < 2 or len(shape_of(b)) < 2:
             raise gs.ShapeError("lhs and rhs must have rank >= 2")
-        shape = gs.matmul_shape(shape_of(a), cls.rhs_kn(shape_of(b), props))
-        return [tensor(shape, gs.levels_type(n, get_bool(props, "signed")))]
+        return [tensor(gs.matmul_shape(shape_of(a), cls.rhs_kn(shape_of(b), props)), elt)]
 
     def check_operands(self) -> None:
         n = shape_of(self.res.type)[-1]
@@ -940,7 +952,7 @@ class MatMulRequantOp(GraphOp):
 
 
 @irdl_op_definition
-class AddRequantOp(GraphOp):
+class AddRequantOp(RequantFusedOp):
     """requant_shift(add(mul(a, a_mul), mul(b, b_mul)), mul, add): a requantized residual add
     in one kernel instead of four (spec §1 for the requantization).
 
@@ -958,10 +970,6 @@ class AddRequantOp(GraphOp):
     mul = operand_def(TensorType)
     add = operand_def(TensorType)
     res = result_def(TensorType)
-    div = prop_def(IntegerAttr)
-    n_levels = prop_def(IntegerAttr)
-    signed = prop_def(BoolAttr)
-    traits = traits_def(Pure())
     assembly_format = (
         "$a `,` $a_mul `,` $b `,` $b_mul `,` $mul `,` $add attr-dict `:` "
         "functional-type(operands, results)"
@@ -970,21 +978,18 @@ class AddRequantOp(GraphOp):
     @classmethod
     def infer(cls, operand_types, props):
         names = ("a", "a_mul", "b", "b_mul", "mul", "add")
-        for what, t in zip(names, operand_types, strict=True):
-            _require_int(what, t)
-        _check_pow2(props, "div")
-        n = _check_levels(props)
+        elt = cls.requant_element(names, operand_types, props)
         a, b = shape_of(operand_types[0]), shape_of(operand_types[2])
         if a != b:
             raise gs.ShapeError(f"a {a} and b {b} must have the same shape")
         for what, t in zip(names[1:], operand_types[1:], strict=True):
             if what != "b" and prod(shape_of(t)) != 1:
                 raise gs.ShapeError(f"{what} must be a scalar, got shape {shape_of(t)}")
-        return [tensor(a, gs.levels_type(n, get_bool(props, "signed")))]
+        return [tensor(a, elt)]
 
 
 @irdl_op_definition
-class MulRequantOp(GraphOp):
+class MulRequantOp(RequantFusedOp):
     """requant_shift(mul(a, b), mul, add): a requantized element-wise product (SwiGLU's gate
     times up) in one kernel instead of two (spec §1 for the requantization).
 
@@ -999,10 +1004,6 @@ class MulRequantOp(GraphOp):
     mul = operand_def(TensorType)
     add = operand_def(TensorType)
     res = result_def(TensorType)
-    div = prop_def(IntegerAttr)
-    n_levels = prop_def(IntegerAttr)
-    signed = prop_def(BoolAttr)
-    traits = traits_def(Pure())
     assembly_format = (
         "$a `,` $b `,` $mul `,` $add attr-dict `:` functional-type(operands, results)"
     )
@@ -1010,17 +1011,14 @@ class MulRequantOp(GraphOp):
     @classmethod
     def infer(cls, operand_types, props):
         names = ("a", "b", "mul", "add")
-        for what, t in zip(names, operand_types, strict=True):
-            _require_int(what, t)
-        _check_pow2(props, "div")
-        n = _check_levels(props)
+        elt = cls.requant_element(names, operand_types, props)
         a, b = shape_of(operand_types[0]), shape_of(operand_types[1])
         if a != b:
             raise gs.ShapeError(f"a {a} and b {b} must have the same shape")
         for what, t in zip(names[2:], operand_types[2:], strict=True):
             if prod(shape_of(t)) != 1:
                 raise gs.ShapeError(f"{what} must be a scalar, got shape {shape_of(t)}")
-        return [tensor(a, gs.levels_type(n, get_bool(props, "signed")))]
+        return [tensor(a, elt)]
 
 
 class IntegerRowOp(GraphOp):

@@ -35,6 +35,8 @@ from tinyslm_ir.driver.run import (
     layer_rows,
     output_arrays,
 )
+from tinyslm_ir.frontend.input_types import element_type_of_dtype
+from tinyslm_ir.kernels.catalog import c_type, type_code
 from tinyslm_ir.targets.siracusa.c_printer import PLACEMENT, arena_name, state_symbol
 from tinyslm_ir.targets.siracusa.c_program import ARENA_ALIGN, CEmitError
 
@@ -42,9 +44,6 @@ IMAGE_SOURCE = "image.c"
 IMAGE_BINARY = "image.elf"
 IMAGE_MANIFEST = "image.json"
 ENTRY_FILE = "entry.bin"
-_C_TYPES = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "uint16": "uint16_t",
-            "int32": "int32_t", "uint32": "uint32_t", "int64": "int64_t", "uint64": "uint64_t",
-            "float32": "float", "float64": "double", "bool": "uint8_t"}
 
 
 class ImageError(CEmitError):
@@ -154,7 +153,8 @@ def _image_c(path: Path, manifests: dict[str, art.Manifest]) -> str:
     for k in first.state:
         spec = first.inputs[k]
         count = max(1, int(np.prod(spec.shape)))
-        lines.append(f"{_C_TYPES[spec.dtype]} {state_symbol(k)}[{count}] "
+        ctype = c_type(type_code(element_type_of_dtype(spec.np_dtype)))
+        lines.append(f"{ctype} {state_symbol(k)}[{count}] "
                      f"__attribute__((aligned({ARENA_ALIGN})));  /* {spec.onnx_name} */")
     lines += ["", "/* ---- arenas: entries run one at a time, so each level's is shared ---- */"]
     for level, size in _arena_bytes(path, list(manifests)).items():

@@ -27,6 +27,7 @@ requant_shift(mul(a, b)) of two same-shaped tensors (SwiGLU's gate times up) bec
 
 from dataclasses import dataclass
 from math import prod
+from typing import TypeVar
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerType, ModuleOp
@@ -42,6 +43,8 @@ from xdsl.pattern_rewriter import (
 
 from tinyslm_ir.dialects import graph as g
 from tinyslm_ir.dialects import graph_shapes as gs
+
+_Op = TypeVar("_Op", bound=g.GraphOp)
 
 
 def _per_column(param: tuple[int, ...], x: tuple[int, ...]) -> bool:
@@ -64,6 +67,27 @@ def _fusable(rq: g.RequantShiftOp, mm: g.MatMulOp) -> bool:
             and all(_per_column(g.shape_of(p.type), x) for p in (rq.mul, rq.add)))
 
 
+def _replace_fused(rewriter: PatternRewriter, rq: g.RequantShiftOp,
+                   op_cls: type[g.GraphOp], operands: list[SSAValue]) -> None:
+    """Replace `rq` by `op_cls` on `operands` with rq's requant properties and name."""
+    props = {k: rq.properties[k] for k in ("div", "n_levels", "signed")}
+    fused = op_cls.from_operands(operands, props)
+    fused.results[0].name_hint = rq.res.name_hint
+    rewriter.replace(rq, fused)
+
+
+def _scalar_int32_producer(rq: g.RequantShiftOp, op_cls: type[_Op]) -> _Op | None:
+    """rq's input op when it is an `op_cls` whose int32 result only rq reads, rq's mul/add are
+    scalars and its div a power of two: what the element-wise fused kernels take."""
+    producer = rq.x.owner
+    div = g.get_int(rq.properties, "div")
+    if (not isinstance(producer, op_cls) or not rq.x.has_one_use() or div & (div - 1)
+            or g.elem_of(rq.x.type) != IntegerType(32)
+            or any(prod(g.shape_of(p.type)) != 1 for p in (rq.mul, rq.add))):
+        return None
+    return producer
+
+
 class FuseMatMulRequant(RewritePattern):
     """requant_shift(matmul(a, b), mul, add) -> matmul_rq(a, b, mul, add)."""
 
@@ -72,10 +96,7 @@ class FuseMatMulRequant(RewritePattern):
         mm = op.x.owner
         if not isinstance(mm, g.MatMulOp) or not _fusable(op, mm):
             return
-        props = {k: op.properties[k] for k in ("div", "n_levels", "signed")}
-        fused = g.MatMulRequantOp.from_operands([mm.lhs, mm.rhs, op.mul, op.add], props)
-        fused.res.name_hint = op.res.name_hint
-        rewriter.replace(op, fused)
+        _replace_fused(rewriter, op, g.MatMulRequantOp, [mm.lhs, mm.rhs, op.mul, op.add])
 
 
 class AbsorbRhsTranspose(RewritePattern):
@@ -117,20 +138,14 @@ class FuseAddRequant(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: g.RequantShiftOp, rewriter: PatternRewriter) -> None:
-        add = op.x.owner
-        div = g.get_int(op.properties, "div")
-        if (not isinstance(add, g.AddOp) or not add.res.has_one_use() or div & (div - 1)
-                or g.elem_of(add.res.type) != IntegerType(32)
-                or any(prod(g.shape_of(p.type)) != 1 for p in (op.mul, op.add))):
+        add = _scalar_int32_producer(op, g.AddOp)
+        if add is None:
             return
         shape = g.shape_of(add.res.type)
         a, b = _scaled(add.lhs, shape), _scaled(add.rhs, shape)
         if a is None or b is None:
             return
-        props = {k: op.properties[k] for k in ("div", "n_levels", "signed")}
-        fused = g.AddRequantOp.from_operands([*a, *b, op.mul, op.add], props)
-        fused.res.name_hint = op.res.name_hint
-        rewriter.replace(op, fused)
+        _replace_fused(rewriter, op, g.AddRequantOp, [*a, *b, op.mul, op.add])
 
 
 class FuseMulRequant(RewritePattern):
@@ -138,20 +153,14 @@ class FuseMulRequant(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: g.RequantShiftOp, rewriter: PatternRewriter) -> None:
-        mul = op.x.owner
-        div = g.get_int(op.properties, "div")
-        if (not isinstance(mul, g.MulOp) or not mul.res.has_one_use() or div & (div - 1)
-                or g.elem_of(mul.res.type) != IntegerType(32)
-                or any(prod(g.shape_of(p.type)) != 1 for p in (op.mul, op.add))):
+        mul = _scalar_int32_producer(op, g.MulOp)
+        if mul is None:
             return
         shape = g.shape_of(mul.res.type)
         if any(g.shape_of(v.type) != shape or not isinstance(g.elem_of(v.type), IntegerType)
                for v in (mul.lhs, mul.rhs)):
             return
-        props = {k: op.properties[k] for k in ("div", "n_levels", "signed")}
-        fused = g.MulRequantOp.from_operands([mul.lhs, mul.rhs, op.mul, op.add], props)
-        fused.res.name_hint = op.res.name_hint
-        rewriter.replace(op, fused)
+        _replace_fused(rewriter, op, g.MulRequantOp, [mul.lhs, mul.rhs, op.mul, op.add])
 
 
 @dataclass(frozen=True)

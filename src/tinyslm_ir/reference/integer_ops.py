@@ -77,11 +77,16 @@ def _requant_shift(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
     """Spec §1: clip(floor((x*mul + add + div/2) / div)) to S(n) or U(n); the rounding term
     div/2 is the op's own (0 for div = 1); x*mul + add is exact, not int32."""
     x, mul, add = args
-    mul, add = requant_param(mul, x.shape), requant_param(add, x.shape)
+    return [_requantize(op, x, requant_param(mul, x.shape), requant_param(add, x.shape))]
+
+
+def _requantize(op: Operation, x: np.ndarray, mul: np.ndarray, add: np.ndarray) -> np.ndarray:
+    """Spec §1 with `mul`/`add` already broadcastable to x, for RequantShift and the ops the
+    `fuse-requant` pass folds it into: x*mul + add is exact, the rounding term div/2 the op's."""
     div = _prop(op, "div")
     x, mul, add = exact([x, mul, add], maxabs(x) * maxabs(mul) + maxabs(add) + div)
     y = (x * mul + add + div // 2) // div
-    return [_clip_levels(op, y, g.get_bool(op.properties, "signed"))]
+    return _clip_levels(op, y, g.get_bool(op.properties, "signed"))
 
 
 @register(g.MatMulRequantOp)
@@ -97,11 +102,7 @@ def _matmul_requant(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
     kind = element_kind(gs.accumulator_type(g.elem_of(op.lhs.type), g.elem_of(op.rhs.type)))
     x, count = wrap(product, kind)
     report_wrap(op.name, count, f"the product ({kind.name})")
-    mul, add = mul.reshape(-1), add.reshape(-1)
-    div = _prop(op, "div")
-    x, mul, add = exact([x, mul, add], maxabs(x) * maxabs(mul) + maxabs(add) + div)
-    y = (x * mul + add + div // 2) // div
-    return [_clip_levels(op, y, g.get_bool(op.properties, "signed"))]
+    return [_requantize(op, x, mul.reshape(-1), add.reshape(-1))]
 
 
 @register(g.AddRequantOp)
@@ -119,11 +120,7 @@ def _add_requant(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
         terms.append(t)
     s, count = wrap(terms[0].astype(np.int64) + terms[1], i32)
     report_wrap(op.name, count, "the sum (int32)")
-    div = _prop(op, "div")
-    x, mul, add = exact([s, mul.reshape(()), add.reshape(())],
-                        maxabs(s) * maxabs(mul) + maxabs(add) + div)
-    y = (x * mul + add + div // 2) // div
-    return [_clip_levels(op, y, g.get_bool(op.properties, "signed"))]
+    return [_requantize(op, s, mul.reshape(()), add.reshape(()))]
 
 
 @register(g.MulRequantOp)
@@ -134,11 +131,7 @@ def _mul_requant(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
     a, b = exact([a, b], maxabs(a) * maxabs(b))
     p, count = wrap(a * b, element_kind(IntegerType(32)))
     report_wrap(op.name, count, "the product (int32)")
-    div = _prop(op, "div")
-    x, mul, add = exact([p, mul.reshape(()), add.reshape(())],
-                        maxabs(p) * maxabs(mul) + maxabs(add) + div)
-    y = (x * mul + add + div // 2) // div
-    return [_clip_levels(op, y, g.get_bool(op.properties, "signed"))]
+    return [_requantize(op, p, mul.reshape(()), add.reshape(()))]
 
 
 @register(g.ISoftmaxOp)

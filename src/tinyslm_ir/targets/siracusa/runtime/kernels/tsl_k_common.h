@@ -89,6 +89,22 @@ static inline uint64_t tsl_isqrt64(uint64_t v) {
   return r;
 }
 
+/* Exact floor(sqrt(v)) for v < 2^32, as tsl_isqrt64 with half the iterations. */
+static inline uint32_t tsl_isqrt32(uint32_t v) {
+  uint32_t r = 0, bit = (uint32_t)1 << 30;
+  while (bit > v) bit >>= 2;
+  while (bit) {
+    if (v >= r + bit) {
+      v -= r + bit;
+      r = (r >> 1) + bit;
+    } else {
+      r >>= 1;
+    }
+    bit >>= 2;
+  }
+  return r;
+}
+
 /* Strided N-D iterator over a flat index range [lo, hi) of a row-major `shape`, for up to four
  * operands with their own element strides (0 = broadcast). tsl_iter_run returns the length of
  * the next run along the innermost axis (0 when done), with `off[k]` the element offset of

@@ -234,22 +234,6 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
     }                                                                                           \
   }
 
-/* Exact floor(sqrt(v)) for v < 2^32, as tsl_isqrt64 with half the iterations. */
-static inline uint32_t tsl_isqrt32(uint32_t v) {
-  uint32_t r = 0, bit = (uint32_t)1 << 30;
-  while (bit > v) bit >>= 2;
-  while (bit) {
-    if (v >= r + bit) {
-      v -= r + bit;
-      r = (r >> 1) + bit;
-    } else {
-      r >>= 1;
-    }
-    bit >>= 2;
-  }
-  return r;
-}
-
 /* tsl_irmsnorm__<tx>_<tw>_<tr>_<tacc>(x, w, out, rows, L, sw, log2d, lo, hi): per row,
  * sigma = isqrt(floor(sum x^2 / L) + 1); out = clip(trunc(x*w / sigma) >> log2d, lo, hi).
  * tacc (i32 or i64) holds sum x^2 exactly; w's stride is 1, or 0 for a single weight.
