@@ -33,6 +33,12 @@ def _bufferize() -> type[ModulePass]:
     return BufferizePass
 
 
+def _forward_dma() -> type[ModulePass]:
+    from tinyslm_ir.passes.forward_dma import ForwardDmaPass
+
+    return ForwardDmaPass
+
+
 def _plan_memory() -> type[ModulePass]:
     from tinyslm_ir.passes.plan_memory import PlanMemoryPass
 
@@ -57,6 +63,7 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
         "fuse-requant": _fuse_requant,
         "select-kernels": _select_kernels,
         "bufferize": _bufferize,
+        "forward-dma": _forward_dma,
         "plan-memory": _plan_memory,
         "verify-memory-plan": _verify_memory_plan,
         "cluster-offload": _cluster_offload,

@@ -29,6 +29,7 @@ BACKEND_PIPELINE: tuple[str, ...] = (
     "fuse-requant",
     "select-kernels",
     "bufferize",
+    "forward-dma",
     "plan-memory",
     "verify-memory-plan",
     "cluster-offload",
