@@ -22,6 +22,8 @@ from xdsl.dialects.builtin import (
     DenseArrayBase,
     FloatAttr,
     IntegerAttr,
+    IntegerType,
+    StringAttr,
     SymbolRefAttr,
     TensorType,
     f64,
@@ -46,6 +48,7 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from tinyslm_ir.dialects import graph_shapes as gs
+from tinyslm_ir.dialects.graph_layouts import K_PAIRS, LAYOUTS
 
 Props = Mapping[str, Attribute]
 
@@ -236,25 +239,44 @@ class FloatUnaryOp(UnaryOp):
 
 @irdl_op_definition
 class WeightOp(GraphOp):
-    """A named constant tensor held in the weight store beside the IR, not inlined."""
+    """A named constant tensor held in the weight store beside the IR, not inlined.
+
+    With a `layout` (`graph_layouts`), the op holds the store tensor rearranged at compile
+    time into the form a kernel reads fastest; its type is that of the rearranged tensor."""
 
     name = "graph.weight"
     sym = prop_def(SymbolRefAttr)
+    layout = opt_prop_def(StringAttr)
     res = result_def(TensorType)
     traits = traits_def(Pure())
-    assembly_format = "$sym attr-dict `:` type($res)"
+    assembly_format = "$sym (`layout` $layout^)? attr-dict `:` type($res)"
 
-    def __init__(self, name: str, result_type: TensorType):
-        super().__init__(properties={"sym": SymbolRefAttr(name)}, result_types=[result_type])
+    def __init__(self, name: str, result_type: TensorType, layout: str | None = None):
+        props: dict[str, Attribute] = {"sym": SymbolRefAttr(name)}
+        if layout is not None:
+            props["layout"] = StringAttr(layout)
+        super().__init__(properties=props, result_types=[result_type])
 
     @property
     def weight_name(self) -> str:
         return self.sym.root_reference.data
 
+    @property
+    def layout_name(self) -> str | None:
+        return None if self.layout is None else self.layout.data
+
     def verify_(self) -> None:
         if not isinstance(self.res.type, TensorType) or not self.res.type.has_static_shape():
             raise VerifyException(f"graph.weight: result must be a static tensor, "
                                   f"got {self.res.type}")
+        layout = self.layout_name
+        if layout is not None and layout not in LAYOUTS:
+            raise VerifyException(f"graph.weight @{self.weight_name}: unknown layout "
+                                  f"'{layout}' (known: {', '.join(LAYOUTS)})")
+        if layout == K_PAIRS and (len(shape_of(self.res.type)) != 2
+                                  or self.res.type.get_element_type() != IntegerType(32)):
+            raise VerifyException(f"graph.weight @{self.weight_name}: layout k_pairs holds "
+                                  f"int32 words (K/2, N), got {self.res.type}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -912,7 +934,9 @@ class MatMulRequantOp(RequantFusedOp):
     Made by the `fuse-requant` pass, never by the importer. `mul`/`add` are scalars or one
     value per output column, `div` a power of two. With `trans_rhs` the rhs is read as
     (..., N, K), i.e. the product is lhs @ swapaxes(rhs, -1, -2): attention scores read the
-    K cache rows directly instead of a transposed copy.
+    K cache rows directly instead of a transposed copy. With `rhs_pairs` the rhs is a
+    `k_pairs` weight (`graph_layouts`): int32 words (K/2, N) holding the int8 (K, N) matrix,
+    for the pair-packed GEMV kernel (the `pack-weight-pairs` pass).
     """
 
     name = "graph.matmul_rq"
@@ -922,6 +946,7 @@ class MatMulRequantOp(RequantFusedOp):
     add = operand_def(TensorType)
     res = result_def(TensorType)
     trans_rhs = opt_prop_def(BoolAttr)
+    rhs_pairs = opt_prop_def(BoolAttr)
     assembly_format = (
         "$lhs `,` $rhs `,` $mul `,` $add attr-dict `:` functional-type(operands, results)"
     )
@@ -929,6 +954,10 @@ class MatMulRequantOp(RequantFusedOp):
     @classmethod
     def rhs_kn(cls, rhs: tuple[int, ...], props: Props) -> tuple[int, ...]:
         """The rhs shape as the product reads it: (..., K, N)."""
+        if get_bool(props, "rhs_pairs"):
+            if len(rhs) != 2 or get_bool(props, "trans_rhs"):
+                raise gs.ShapeError("rhs_pairs needs an untransposed rank-2 rhs")
+            return (2 * rhs[0], rhs[1])
         if get_bool(props, "trans_rhs"):
             if len(rhs) < 2:
                 raise gs.ShapeError("trans_rhs needs a rhs of rank >= 2")
@@ -939,6 +968,9 @@ class MatMulRequantOp(RequantFusedOp):
     def infer(cls, operand_types, props):
         a, b = operand_types[:2]
         elt = cls.requant_element(("lhs", "rhs", "mul", "add"), operand_types, props)
+        if get_bool(props, "rhs_pairs") and (
+                elem_of(a) != IntegerType(8) or elem_of(b) != IntegerType(32)):
+            raise gs.ShapeError("rhs_pairs needs an i8 lhs and a k_pairs (i32) rhs")
         if len(shape_of(a)) < 2 or len(shape_of(b)) < 2:
             raise gs.ShapeError("lhs and rhs must have rank >= 2")
         return [tensor(gs.matmul_shape(shape_of(a), cls.rhs_kn(shape_of(b), props)), elt)]

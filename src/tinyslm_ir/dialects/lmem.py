@@ -113,23 +113,32 @@ class AllocOp(IRDLOperation):
 
 @irdl_op_definition
 class GlobalOp(IRDLOperation):
-    """A constant buffer holding the weight-store entry `sym`, placed in `level`."""
+    """A constant buffer holding the weight-store entry `sym`, placed in `level`, and
+    rearranged by `layout` when it has one (`graph_layouts`)."""
 
     name = "lmem.global"
     sym = prop_def(SymbolRefAttr)
     level = prop_def(StringAttr)
+    layout = opt_prop_def(StringAttr)
     res = result_def(MemRefType)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$sym attr-dict `:` type($res)"
 
-    def __init__(self, name: str, result_type: MemRefType, level: str = "L2"):
-        super().__init__(result_types=[result_type],
-                         properties={"sym": SymbolRefAttr(name), "level": StringAttr(level)})
+    def __init__(self, name: str, result_type: MemRefType, level: str = "L2",
+                 layout: str | None = None):
+        props: dict[str, Attribute] = {"sym": SymbolRefAttr(name), "level": StringAttr(level)}
+        if layout is not None:
+            props["layout"] = StringAttr(layout)
+        super().__init__(result_types=[result_type], properties=props)
 
     @property
     def weight_name(self) -> str:
         return self.sym.root_reference.data
+
+    @property
+    def layout_name(self) -> str | None:
+        return None if self.layout is None else self.layout.data
 
     def verify_(self) -> None:
         _check_level(self, self.level)

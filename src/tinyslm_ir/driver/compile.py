@@ -29,7 +29,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute
 
 from tinyslm_ir.analysis.tiling.errors import TilingInfeasibleError
-from tinyslm_ir.dialects.graph import WeightOp
+from tinyslm_ir.dialects.graph import MatMulRequantOp, WeightOp
 from tinyslm_ir.dialects.lmem import buffer_bytes
 from tinyslm_ir.driver import artifacts as art
 from tinyslm_ir.driver.macs import layer_ops
@@ -42,6 +42,7 @@ from tinyslm_ir.frontend.onnx_importer import (
     load_model,
     runtime_inputs,
 )
+from tinyslm_ir.passes.pack_weight_pairs import packable
 from tinyslm_ir.passes.pipeline import BackendOptions, run_backend_pipeline, run_default_pipeline
 from tinyslm_ir.targets.siracusa import memory_map
 from tinyslm_ir.targets.siracusa.build import isa_for
@@ -74,6 +75,7 @@ class CompileOptions:
     weights_level: str | None = None  # L2 or WMEM; default: L2 unless they do not fit there
     strict_l1: bool | None = None  # cores touch only L1 (PMP); default: exactly when tiled
     entry: str | None = None  # print as an image entry (driver.image), build nothing
+    pack_weights: bool | None = None  # k_pairs GEMV weights; default: where twice fits
 
     def __post_init__(self) -> None:
         if self.l1 is not None and self.l1 < 0:
@@ -101,10 +103,26 @@ def default_weights_level(module: ModuleOp) -> str:
     return "L2" if fits else "WMEM"
 
 
-def default_l2_budget(module: ModuleOp, weights_level: str = "L2") -> int:
-    """L2 left for planned activations once weights, graph I/O and the reserve are placed."""
-    fixed = io_bytes(module) + (weight_bytes(module) if weights_level == "L2" else 0)
+def default_l2_budget(module: ModuleOp, weights_level: str = "L2", extra: int = 0) -> int:
+    """L2 left for planned activations once weights (`extra` bytes more once packed), graph
+    I/O and the reserve are placed."""
+    fixed = io_bytes(module) + (weight_bytes(module) + extra if weights_level == "L2" else 0)
     return max(0, memory_map.L2.size - L2_RESERVE - fixed)
+
+
+def pairs_bytes(module: ModuleOp, l1_budget: int) -> int:
+    """Bytes that `pack-weight-pairs` adds: a k_pairs weight takes two bytes per int8."""
+    weights = {mm.rhs.owner for mm in module.walk()
+               if isinstance(mm, MatMulRequantOp) and packable(mm, l1_budget)}
+    return sum(_bytes_of(w.results[0].type) for w in weights)
+
+
+def _weights_fit(module: ModuleOp, level: str, extra: int) -> bool:
+    """Whether the weights, `extra` bytes larger, still fit their level. Packing is a speed
+    for memory trade: it is the default only where the memory is there."""
+    if level == "WMEM":
+        return weight_bytes(module) + extra <= memory_map.WMEM.size
+    return weight_bytes(module) + extra + io_bytes(module) + L2_RESERVE < memory_map.L2.size
 
 
 def default_l1(target: str) -> int:
@@ -241,14 +259,21 @@ def compile_imported(imported: ImportedModel, onnx_inputs: tuple[str, ...],
         raise CEmitError(f"the weights need {weight_bytes(module)} B, more than the "
                          f"{memory_map.WMEM.size} B of weight memory; the backend does not "
                          "stream weights from L3 yet, so split the model into parts that fit")
-    l2 = options.l2 if options.l2 is not None \
-        else HOST_ARENA if host else default_l2_budget(module, weights_level)
-    progress(f"lowering to planned C kernels ({options.cores} cores, L2 budget {l2} B, "
-             f"weights in {weights_level})")
     l1 = default_l1(options.target) if options.l1 is None else options.l1
     tiled = not host and l1 > 0
     strict = strict_default(options.target, l1, options.strict_l1)
     budget = tile_budget(l1) if tiled else 0
+    extra = 0 if host or options.pack_weights is False else pairs_bytes(module, budget)
+    if extra and not _weights_fit(module, weights_level, extra):
+        if options.pack_weights:
+            raise CEmitError(f"--pack-weights: the packed weights need {extra} B more, which "
+                             f"{weights_level} does not have; compile without --pack-weights")
+        extra = 0
+    l2 = options.l2 if options.l2 is not None \
+        else HOST_ARENA if host else default_l2_budget(module, weights_level, extra)
+    progress(f"lowering to planned C kernels ({options.cores} cores, L2 budget {l2} B, "
+             f"weights in {weights_level}" + (f", {extra} B more for k_pairs GEMV weights)"
+                                              if extra else ")"))
     if tiled:
         progress(f"tiling into {budget} B of L1 ({l1} B minus "
                  f"{memory_map.L1_RESERVED_STRICT} B for the runtime)")
@@ -256,7 +281,8 @@ def compile_imported(imported: ImportedModel, onnx_inputs: tuple[str, ...],
         progress("untiled (--l1 0): cores compute on L2 directly")
     try:
         run_backend_pipeline(module, BackendOptions(cores=options.cores, l2_capacity=l2,
-                                                    weights_level=weights_level, l1=budget))
+                                                    weights_level=weights_level, l1=budget,
+                                                    pack_weights=extra > 0))
     except TilingInfeasibleError as e:
         reserve = memory_map.L1_RESERVED_STRICT
         if l1 <= reserve:

@@ -21,6 +21,12 @@ def _fuse_requant() -> type[ModulePass]:
     return FuseRequantPass
 
 
+def _pack_weight_pairs() -> type[ModulePass]:
+    from tinyslm_ir.passes.pack_weight_pairs import PackWeightPairsPass
+
+    return PackWeightPairsPass
+
+
 def _select_kernels() -> type[ModulePass]:
     from tinyslm_ir.passes.select_kernels import SelectKernelsPass
 
@@ -61,6 +67,7 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     return {
         "fold-data-movement": _fold_data_movement,
         "fuse-requant": _fuse_requant,
+        "pack-weight-pairs": _pack_weight_pairs,
         "select-kernels": _select_kernels,
         "bufferize": _bufferize,
         "forward-dma": _forward_dma,

@@ -251,7 +251,8 @@ class _FunctionBufferizer:
         return self._insert(alloc).results[0]
 
     def _weight(self, op: WeightOp) -> None:
-        glob = lmem.GlobalOp(op.weight_name, memref_of(op.res.type), self.weights_level)
+        glob = lmem.GlobalOp(op.weight_name, memref_of(op.res.type), self.weights_level,
+                             op.layout_name)
         self.buffers[op.res] = self._insert(glob).results[0]
 
     def _lower(self, op: GraphOp, layer: str, destinations: dict[SSAValue, SSAValue]) -> None:

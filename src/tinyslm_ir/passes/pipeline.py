@@ -27,6 +27,7 @@ DEFAULT_PIPELINE: tuple[str, ...] = (
 BACKEND_PIPELINE: tuple[str, ...] = (
     "fold-data-movement",
     "fuse-requant",
+    "pack-weight-pairs",
     "select-kernels",
     "bufferize",
     "forward-dma",
@@ -65,7 +66,9 @@ class BackendOptions:
     planned over the whole schedule by the same planner as L2: bufferization's offsets (the
     tiler's per layer, stacked where weights are prefetched across layers) are a valid
     placement but not a tight one, while the planner packs the buffers to the most bytes live
-    at once. The L1 plan is verified like the L2 one.
+    at once. The L1 plan is verified like the L2 one. `pack_weights` stores the int8 weights
+    of integer MatMuls as k_pairs (`pack-weight-pairs`): faster GEMVs for twice the bytes,
+    which the driver enables only where the weights' level has the room.
     """
 
     cores: int = 8
@@ -74,11 +77,13 @@ class BackendOptions:
     weights_level: str = "L2"
     reorder: bool = True
     l1: int = 0
+    pack_weights: bool = False
 
 
 def backend_pipeline(options: BackendOptions = BackendOptions()) -> PassPipeline:
     """`BACKEND_PIPELINE` as pass instances configured from `options`."""
     configured: dict[str, dict[str, object]] = {
+        "pack-weight-pairs": {"l1": options.l1},
         "bufferize": {"weights_level": options.weights_level, "reorder": options.reorder,
                       "l1": options.l1},
         "plan-memory": {"level": "L2", "capacity": options.l2_capacity,
@@ -87,12 +92,13 @@ def backend_pipeline(options: BackendOptions = BackendOptions()) -> PassPipeline
         "cluster-offload": {"cores": options.cores},
     }
     available = get_all_passes()
-    passes: list[ModulePass] = [available[n]()(**configured.get(n, {})) for n in BACKEND_PIPELINE]
+    names = [n for n in BACKEND_PIPELINE if options.pack_weights or n != "pack-weight-pairs"]
+    passes: list[ModulePass] = [available[n]()(**configured.get(n, {})) for n in names]
     if options.l1 > 0:
         plan = available["plan-memory"]()(level="L1", capacity=options.l1,
                                           time_limit=options.plan_time_limit)
         verify = available["verify-memory-plan"]()(level="L1", capacity=options.l1)
-        at = BACKEND_PIPELINE.index("verify-memory-plan") + 1
+        at = names.index("verify-memory-plan") + 1
         passes[at:at] = [plan, verify]
     return PassPipeline(tuple(passes))
 

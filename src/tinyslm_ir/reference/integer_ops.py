@@ -15,6 +15,7 @@ from xdsl.ir import Operation
 
 from tinyslm_ir.dialects import graph as g
 from tinyslm_ir.dialects import graph_shapes as gs
+from tinyslm_ir.dialects.graph_layouts import unpack_k_pairs
 from tinyslm_ir.reference.errors import InterpreterError, report_wrap
 from tinyslm_ir.reference.numerics import (
     contraction_dtype,
@@ -97,6 +98,8 @@ def _matmul_requant(op: Operation, args: list[np.ndarray]) -> list[np.ndarray]:
     a, b, mul, add = args
     if g.get_bool(op.properties, "trans_rhs"):
         b = np.swapaxes(b, -1, -2)
+    if g.get_bool(op.properties, "rhs_pairs"):
+        b = unpack_k_pairs(b)
     dt = contraction_dtype(maxabs(a) * maxabs(b) * a.shape[-1])
     product = to_int(np.matmul(a.astype(dt), b.astype(dt)))
     kind = element_kind(gs.accumulator_type(g.elem_of(op.lhs.type), g.elem_of(op.rhs.type)))

@@ -22,6 +22,7 @@ from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Operation, SSAValue
 
 from tinyslm_ir.dialects import graph as g
+from tinyslm_ir.dialects.graph_layouts import stored
 from tinyslm_ir.reference.errors import InterpreterError, report_wrap
 from tinyslm_ir.reference.integer_ops import INTEGER_IMPLS
 from tinyslm_ir.reference.numerics import (
@@ -130,8 +131,8 @@ def run_module(module: ModuleOp, weights: Mapping[str, np.ndarray], inputs: Sequ
     for w in weight_ops:
         if w.weight_name not in weights:
             raise InterpreterError(f"weight @{w.weight_name} is missing from the weight store")
-        env[w.res] = _external(np.asarray(weights[w.weight_name]), w.res,
-                               f"weight @{w.weight_name}")
+        env[w.res] = _external(stored(np.asarray(weights[w.weight_name]), w.layout_name),
+                               w.res, f"weight @{w.weight_name}")
     for step in steps:
         outs = step.impl(step.op, _lookup(env, step.operands, _describe(step.op)))
         if len(outs) != len(step.results):

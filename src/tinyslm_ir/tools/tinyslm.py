@@ -27,7 +27,8 @@ def _compile(args: argparse.Namespace) -> int:
     types = parse_type_map(args.input_types) if args.input_types else None
     shapes = parse_shape_map(args.input_shapes) if args.input_shapes else None
     options = CompileOptions(args.target, args.cores, l1=args.l1, l2=args.l2, input_types=types,
-                             input_shapes=shapes, strict_l1=args.strict)
+                             input_shapes=shapes, strict_l1=args.strict,
+                             pack_weights=args.pack_weights)
     manifest = compile_model(args.model, args.output, options, _progress(time.perf_counter()))
     for kind, specs in (("input", manifest.inputs), ("output", manifest.outputs)):
         for s in specs:
@@ -133,6 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--input-shapes", default=None, metavar="NAME=DxD...,...",
                    help="static shapes of dynamic graph inputs, e.g. input_ids=1x16")
     _l1_and_strict_flags(c)
+    c.add_argument("--pack-weights", action=argparse.BooleanOptionalAction, default=None,
+                   help="siracusa: store int8 MatMul weights two K rows per 32-bit word, for "
+                        "GEMV kernels that do two MACs per multiply, at twice the weight bytes "
+                        "(default: when the weights' memory has room for that)")
     c.add_argument("--plot", action="store_true",
                    help="draw the memory plan of each level as DIR/plan_<level>.png")
     c.add_argument("-o", "--output", required=True, type=Path, metavar="DIR")

@@ -15,6 +15,7 @@ from tests.unit.kernels.harness import (
     values,
 )
 from tinyslm_ir.dialects import graph as g
+from tinyslm_ir.dialects.graph_layouts import K_PAIRS, stored
 
 SMALL_INTS = (np.int8, np.uint8, np.int16, np.int32)
 
@@ -92,3 +93,29 @@ def make_matmul_rq(rng: np.random.Generator) -> Case:
 
 
 test_matmul_rq = batched(make_matmul_rq, size=24)
+
+
+def make_matmul_rq_pairs(rng: np.random.Generator) -> Case:
+    """The pair-packed GEMV (tsl_k_gemm_rq_pairs.h): the rhs arrives as k_pairs words, so two
+    MACs share a multiply; exact for every int8 value, so half the cases hold only the
+    extremes -128 and 127, where the pair's dot product reaches its largest (2 * 128 * 128)."""
+    m = int(pick(rng, [1, 1, 2, 9]))
+    k = int(pick(rng, [2, 4, 8, 34, 64, 256]))
+    n = int(pick(rng, [1, 3, 4, 7, 8, 16, 17, 40, 65]))
+    batch = rand_shape(rng, int(rng.integers(0, 2)), 3)
+    extremes = rng.random() < 0.5
+    if extremes:
+        a = rng.choice([-128, 127], (*batch, m, k))
+        b = rng.choice([-128, 127], (k, n))
+    else:
+        a, b = ints(rng, (*batch, m, k), np.int8), ints(rng, (k, n), np.int8)
+    pshape = pick(rng, [(1,), (n,)])
+    mul = ints(rng, pshape, np.int16, -(2**7), 2**9)
+    add = ints(rng, pshape, np.int8, -100, 100)
+    props = {"div": g.int_prop(int(pick(rng, [2**10, 2**16, 2**21]))),
+             "n_levels": g.int_prop(256), "signed": g.bool_prop(True),
+             "rhs_pairs": g.bool_prop(True)}
+    return Case(g.MatMulRequantOp, [np.asarray(a, np.int8), stored(b, K_PAIRS), mul, add], props)
+
+
+test_matmul_rq_pairs = batched(make_matmul_rq_pairs, size=16)

@@ -212,7 +212,8 @@ def gemm(kind: str, batch: Sequence[int], m: int, n: int, k: int, *,
          a_batch: Sequence[int], b_batch: Sequence[int], a_bytes: int, b_bytes: int,
          out_bytes: int, trans_a: bool = False, trans_b: bool = False,
          bias: tuple[Sequence[int], int] | None = None,
-         columns: Sequence[tuple[Sequence[int], int]] = (), kernel: str = "gemm") -> OpTiling:
+         columns: Sequence[tuple[Sequence[int], int]] = (), kernel: str = "gemm",
+         b_pairs: bool = False) -> OpTiling:
     """A batched GEMM ``out[b, m, n] = sum_k A[b, m, k] B[b, k, n] (+ bias[m, n])``.
 
     ``a_batch``/``b_batch`` are the operands' own batch shapes (broadcast against ``batch``).
@@ -220,15 +221,17 @@ def gemm(kind: str, batch: Sequence[int], m: int, n: int, k: int, *,
     operand whose rows they run along. K tiles accumulate in int32 partial sums in L1.
     ``columns`` (shape ``()`` or ``(n,)``, bytes) are per-column operands after the bias, such
     as a fused requantization's mul and add: sliced along N with the output. ``kernel``
-    names the kernel family in the cost model.
+    names the kernel family in the cost model. With ``b_pairs`` B is stored as k_pairs words
+    (K/2, N) of ``b_bytes`` (`graph_layouts`): K stays whole and B's rows are read whole.
     """
     bdims = [Dim(f"b{i}", e) for i, e in enumerate(batch)]
     dm = Dim("m", m)
     dn = Dim("n", n, granule=_granule(b_bytes))
-    dk = Dim("k", k, reduction=True, granule=_granule(min(a_bytes, b_bytes)))
+    dk = Dim("k", k, reduction=True, granule=_granule(min(a_bytes, b_bytes)),
+             fixed="k_pairs weights keep K whole" if b_pairs else None)
     dims = (*bdims, dm, dn, dk)
     am, ak = Axis(m, "m"), Axis(k, "k")
-    bk, bn = Axis(k, "k"), Axis(n, "n")
+    bk, bn = (Axis(k // 2), Axis(n, "n")) if b_pairs else (Axis(k, "k"), Axis(n, "n"))
     a_axes = (*_broadcast_axes(a_batch, bdims), *((ak, am) if trans_a else (am, ak)))
     b_axes = (*_broadcast_axes(b_batch, bdims), *((bn, bk) if trans_b else (bk, bn)))
     ops = [Operand("a", a_axes, a_bytes), Operand("b", b_axes, b_bytes)]

@@ -125,7 +125,8 @@ def describe(op: Operation) -> c.OpTiling:
         return c.gemm("matmul_rq", batch or (1,), sa[-2], n, sa[-1], a_batch=sa[:-2],
                       b_batch=sb[:-2], a_bytes=_bytes(op.lhs), b_bytes=_bytes(op.rhs),
                       out_bytes=ob, trans_b=g.get_bool(op.properties, "trans_rhs"),
-                      columns=columns, kernel="gemm_rq")
+                      columns=columns, kernel="gemm_rq",
+                      b_pairs=g.get_bool(op.properties, "rhs_pairs"))
     if isinstance(op, g.GemmOp):
         ta, tb = g.get_bool(op.properties, "trans_a"), g.get_bool(op.properties, "trans_b")
         (ra, ca), (rb, cb) = _shape(op.operands[0]), _shape(op.operands[1])

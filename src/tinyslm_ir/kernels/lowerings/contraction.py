@@ -107,10 +107,19 @@ def lower_matmul_requant(op: Operation) -> list[KernelCall]:
     check_rank(op, len(view))
     div = g.get_int(op.properties, "div")
     lo, hi = levels(g.get_int(op.properties, "n_levels"), g.get_bool(op.properties, "signed"))
-    acc = min(k * maxabs(ta) * maxabs(tb), 2**31)
+    pairs = g.get_bool(op.properties, "rhs_pairs")
+    acc = min(k * maxabs(ta) * maxabs("i8" if pairs else tb), 2**31)  # k_pairs hold int8
     tc = "i32" if acc * maxabs(tm) + maxabs(td) + div <= INT32_MAX else "i64"
     room = INT32_MAX - maxabs(td) - div  # what acc*mul may take; the rounding half is < div
     acc_lim = room // maxabs(tm) if room >= 0 else -1
+    if pairs:
+        # B is k_pairs words (K/2, N): the pair-packed kernel, for an i8 lhs (graph_layouts)
+        return [kcall("gemm_rq_pairs", [tm, td, r, tc],
+                      [arg_in(0, ta), arg_in(1, tb), arg_in(2, tm), arg_in(3, td), arg_out(0, r)],
+                      [(len(view), I32), (view, ARR), (bsa, ARR), (m, I32), (n, I32), (k, I32),
+                       (0 if numel(shape(mul)) == 1 else 1, I32),
+                       (0 if numel(shape(add)) == 1 else 1, I32), (log2_exact(div), I32),
+                       (lo, I32), (hi, I32), (acc_lim, I32)])]
     sbk, sbn = (1, k) if trans else (n, 1)
     return [kcall("gemm_rq", [ta, tb, tm, td, r, tc],
                   [arg_in(0, ta), arg_in(1, tb), arg_in(2, tm), arg_in(3, td), arg_out(0, r)],

@@ -52,6 +52,7 @@ class CBuffer:
     offset: int | None = None  # planned allocs only
     live: tuple[int, int] | None = None  # planned allocs only
     weight: str | None = None  # weights only: the weight-store name
+    layout: str | None = None  # weights only: how the store tensor is rearranged
     file: str | None = None  # graph I/O: the .bin file stem when not `name` (an aliased output)
 
     @property
@@ -205,15 +206,16 @@ def read_program(module: ModuleOp) -> CProgram:
 
     weights: list[CBuffer] = []
     buffers: list[CBuffer] = []
-    by_weight: dict[str, str] = {}
+    by_weight: dict[tuple[str, str | None], str] = {}
     for op in main.body.block.ops:
         if isinstance(op, lmem.GlobalOp):
-            wname = op.weight_name
-            if wname not in by_weight:
-                by_weight[wname] = namer.take(c_name("w_", wname))
-                weights.append(_buffer(by_weight[wname], op.res.type, op.level.data,
-                                       weight=wname))
-            names[op.res] = by_weight[wname]
+            key = (op.weight_name, op.layout_name)
+            if key not in by_weight:
+                stem = op.weight_name + (f"_{op.layout_name}" if op.layout_name else "")
+                by_weight[key] = namer.take(c_name("w_", stem))
+                weights.append(replace(_buffer(by_weight[key], op.res.type, op.level.data,
+                                               weight=op.weight_name), layout=op.layout_name))
+            names[op.res] = by_weight[key]
         elif isinstance(op, lmem.AllocOp):
             if op.offset is None:
                 raise CEmitError(f"lmem.alloc {op.res.name_hint or ''} has no offset: run "

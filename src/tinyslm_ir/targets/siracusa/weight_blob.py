@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tinyslm_ir.dialects.graph_layouts import stored
 from tinyslm_ir.targets.siracusa.c_program import CBuffer, CEmitError, CProgram
 
 BLOB_NAME = "weights.bin"
@@ -57,7 +58,7 @@ def weight_files(prog: CProgram, store: Mapping[str, np.ndarray]) -> WeightFiles
                              "image cannot initialise (only L1/L2/WMEM weights are supported)")
         if w.weight not in store:
             raise CEmitError(f"weight '{w.weight}' is not in the weight store")
-        data = weight_bytes(w, store[w.weight])
+        data = weight_bytes(w, stored(np.asarray(store[w.weight]), w.layout))
         offsets[w.name] = len(blob)
         if SECTIONS[w.level][0] != section:
             section = SECTIONS[w.level][0]

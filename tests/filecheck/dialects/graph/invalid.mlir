@@ -422,3 +422,27 @@ func.func @causal_float(%x: tensor<2x8xf32>, %p: tensor<1xi32>) {
   func.return
 }
 // CHECK: graph.causal_softmax: result type tensor<2x8xf16> does not match the inferred type tensor<2x8xf32>
+
+// -----
+
+func.func @weight_layout() {
+  %w = graph.weight @w layout "k_quads" : tensor<4x5xi32>
+  func.return
+}
+// CHECK: graph.weight @w: unknown layout 'k_quads' (known: k_pairs)
+
+// -----
+
+func.func @weight_k_pairs_type() {
+  %w = graph.weight @w layout "k_pairs" : tensor<4x5xi8>
+  func.return
+}
+// CHECK: graph.weight @w: layout k_pairs holds int32 words (K/2, N), got tensor<4x5xi8>
+
+// -----
+
+func.func @matmul_rq_pairs_lhs(%x: tensor<1x8xui8>, %w: tensor<4x5xi32>, %m: tensor<1xi16>, %a: tensor<1xi8>) {
+  %0 = graph.matmul_rq %x, %w, %m, %a {div = 1024 : i64, n_levels = 256 : i64, signed = true, rhs_pairs = true} : (tensor<1x8xui8>, tensor<4x5xi32>, tensor<1xi16>, tensor<1xi8>) -> tensor<1x5xi8>
+  func.return
+}
+// CHECK: graph.matmul_rq: rhs_pairs needs an i8 lhs and a k_pairs (i32) rhs

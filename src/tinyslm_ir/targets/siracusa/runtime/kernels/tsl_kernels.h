@@ -13,6 +13,7 @@
 #include "tsl_k_move.h"
 #include "tsl_k_gemm.h"
 #include "tsl_k_gemm_rq.h"
+#include "tsl_k_gemm_rq_pairs.h"
 #include "tsl_k_conv.h"
 #include "tsl_k_reduce.h"
 #include "tsl_k_integer.h"
