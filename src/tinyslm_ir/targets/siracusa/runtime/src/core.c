@@ -139,6 +139,7 @@ static void checks_init_core(void) {
 
 void tsl__worker(void) {
   uint32_t me = tsl__hartid(), seen = 0;
+  tsl__self_init(me);
   checks_init_core();
   for (;;) {
     while (__atomic_load_n(&team.gen, __ATOMIC_ACQUIRE) == seen) sleep_once(me);
@@ -246,6 +247,7 @@ int main(void);
 
 void tsl__main(void) {
   team.n = 1;
+  tsl__self_init(0);
   checks_init_core();
   tsl__clock_set(&tsl__core[0], 0);
   tsl_exit(main());

@@ -12,6 +12,15 @@
 #define TSL_CSR_READ(name) \
   ({ uint32_t v_; __asm__ volatile("csrr %0, " #name : "=r"(v_) : : "memory"); v_; })
 
+/* Shim device: one register bank per core (offsets from tinyslm_ir/targets/siracusa/plugin). */
+#define TSL_SHIM_BASE 0x10201000u
+#define TSL_SHIM_BANK(core) ((volatile uint32_t *)(TSL_SHIM_BASE + 0x100u * (core)))
+enum {
+  TSL_SHIM_SRC = 0, TSL_SHIM_DST, TSL_SHIM_ROW_BYTES, TSL_SHIM_ROWS, TSL_SHIM_SRC_STRIDE,
+  TSL_SHIM_DST_STRIDE, TSL_SHIM_TIME_LO, TSL_SHIM_TIME_HI, TSL_SHIM_DMA_START, TSL_SHIM_NPU_SUBMIT,
+  TSL_SHIM_DONE_LO, TSL_SHIM_DONE_HI, TSL_SHIM_FAULT_ADDR, TSL_SHIM_FAULT_KIND, TSL_SHIM_LATENCY
+};
+
 /* Per-core bookkeeping. clock = instret + adj: waits move the clock by rewriting adj, never by
  * counting spin instructions, so the clock only depends on this core's own instruction stream.
  * The categories are cumulative; compute = clock - dma_wait - npu_wait - sync. */
@@ -22,19 +31,39 @@ typedef struct {
   uint64_t dma_done[TSL_DMA_MAX_OUTSTANDING];     /* completion clock per pending id */
   uint64_t npu_done;                              /* completion clock of the last NPU job */
   uint64_t arrive[4];                             /* clock, dma, npu, sync at barrier arrival */
+  volatile uint32_t *bank;                        /* this core's shim registers (tsl__self) */
 } __attribute__((aligned(64))) tsl_core_t;
 
 extern tsl_core_t tsl__core[TSL_NUM_HARTS];
 
 static inline uint32_t tsl__hartid(void) { return TSL_CSR_READ(mhartid); }
 
+/* This core's tsl__core entry: mscratch holds its address from boot (tsl__self_init, before any
+ * other use; nothing else uses mscratch). One csrr instead of mhartid, the array base and the
+ * scaling, which matters on the per-DMA paths; c->bank likewise replaces computing the shim bank
+ * from mhartid. Not volatile: the value never changes afterwards, so reads may be merged. */
+static inline tsl_core_t *tsl__self(void) {
+  tsl_core_t *c;
+  __asm__("csrr %0, mscratch" : "=r"(c));
+  return c;
+}
+static inline void tsl__self_init(uint32_t me) {
+  tsl__core[me].bank = TSL_SHIM_BANK(me);
+  __asm__ volatile("csrw mscratch, %0" : : "r"(&tsl__core[me]) : "memory");
+}
+
+/* The 64-bit count in 3 instructions instead of the usual hi/lo/hi loop's 4 (on every clock read,
+ * so on every DMA issue and wait). The two reads are adjacent (one asm statement), so the low word
+ * can only have wrapped in between if it reads 0; only then is the high word read again, and that
+ * re-read is exact: the low word was 0 a few instructions ago, so it cannot wrap again. */
 static inline uint64_t tsl__instret(void) {
-  uint32_t hi, lo, hi2;
-  do {
-    hi = TSL_CSR_READ(minstreth);
-    lo = TSL_CSR_READ(minstret);
-    hi2 = TSL_CSR_READ(minstreth);
-  } while (hi != hi2);
+  uint32_t hi, lo;
+  __asm__ volatile("csrr %0, minstreth\n\t"
+                   "csrr %1, minstret\n\t"
+                   "bnez %1, 1f\n\t"
+                   "csrr %0, minstreth\n"
+                   "1:"
+                   : "=&r"(hi), "=&r"(lo) : : "memory");
   return ((uint64_t)hi << 32) | lo;
 }
 
@@ -60,15 +89,6 @@ static inline void tsl__stall_until(tsl_core_t *c, uint64_t done, uint64_t *cate
 
 /* spike's CLINT: the software-interrupt registers that wake sleeping cores. */
 #define TSL_CLINT_BASE 0x02000000u
-
-/* Shim device: one register bank per core (offsets from tinyslm_ir/targets/siracusa/plugin). */
-#define TSL_SHIM_BASE 0x10201000u
-#define TSL_SHIM_BANK(core) ((volatile uint32_t *)(TSL_SHIM_BASE + 0x100u * (core)))
-enum {
-  TSL_SHIM_SRC = 0, TSL_SHIM_DST, TSL_SHIM_ROW_BYTES, TSL_SHIM_ROWS, TSL_SHIM_SRC_STRIDE,
-  TSL_SHIM_DST_STRIDE, TSL_SHIM_TIME_LO, TSL_SHIM_TIME_HI, TSL_SHIM_DMA_START, TSL_SHIM_NPU_SUBMIT,
-  TSL_SHIM_DONE_LO, TSL_SHIM_DONE_HI, TSL_SHIM_FAULT_ADDR, TSL_SHIM_FAULT_KIND, TSL_SHIM_LATENCY
-};
 
 /* Test-only (TSL_JITTER builds): an untimed spin of pseudo-random length at every synchronisation
  * point, seeded by the shim's `jitter=` argument; it reshuffles how spike interleaves the harts
