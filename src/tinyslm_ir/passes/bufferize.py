@@ -356,8 +356,7 @@ class _FunctionBufferizer:
             j = max(options, key=lambda k: (self.steps[k].cycles, k))  # type: ignore[union-attr]
             src = self.steps[j]
             assert src is not None
-            anchor = next((o for o in src.loop.body.block.ops if isinstance(o, dma.WaitOp)),
-                          None)
+            anchor = _prefetch_anchor(src.loop)
             if anchor is None:
                 continue
             for k in range(j, i):
@@ -551,3 +550,15 @@ class BufferizePass(ModulePass):
             _FunctionBufferizer(fn, self.weights_level, self.reorder, tiling).run()
         if tiling is not None:
             tiling.record(op)
+
+
+def _prefetch_anchor(loop: tile.LoopOp) -> dma.WaitOp | None:
+    """Where a later layer's weight loads go in `loop`: before the first wait that follows the
+    loop's own last load. The DMA queue is in order, so a prefetch issued before one of the
+    loop's own tile loads would delay that tile; a one-tile loop issues it before its first
+    wait, while its own loads are still in flight."""
+    ops = list(loop.body.block.ops)
+    own = [k for k, o in enumerate(ops) if isinstance(o, dma.StartOp)
+           and isinstance(o.dst.owner, lmem.AllocOp) and o.dst.owner.level.data == TILE_LEVEL]
+    start = own[-1] if own else 0
+    return next((o for o in ops[start:] if isinstance(o, dma.WaitOp)), None)

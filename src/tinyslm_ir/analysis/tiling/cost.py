@@ -46,6 +46,7 @@ INSTRUCTIONS_PER_POINT: Mapping[str, float] = {
     "pool": 3.0,  # per window tap
     "move": 2.0,  # a copy: load + store
     "gemm_rq": 3.25,  # at best; see GEMM_RQ_COLUMNS
+    "gemm_rq_pairs": 2.72,  # at best; see GEMM_RQ_PAIRS_COLUMNS
 }
 """Kernel instructions per unit of work (a MAC, an element, a tap) on one core."""
 
@@ -53,11 +54,15 @@ GEMM_RQ_COLUMNS = ((16, 3.25), (8, 3.5), (4, 4.0), (1, 7.0))
 """tsl_gemm_rq: instructions per MAC by how many columns a core computes per A load (its
 16/8/4-column blocks, else one dot product per column), measured on spike. A decode GEMV's
 N tile is split over the cores, so an N tile of 32 leaves each core a 4-column block."""
+GEMM_RQ_PAIRS_COLUMNS = ((16, 2.72), (8, 2.94), (4, 3.38), (1, 6.0))
+"""tsl_gemm_rq_pairs (k_pairs weights): per word row, 7 instructions to pack the activation
+pair and step, then 5 per column for its two MACs; instructions per MAC by block width."""
 GEMM_RQ_PER_OUTPUT = 20
 """tsl_gemm_rq: the int32 requantization, clip and store of one output."""
-DMA_ISSUE_INSTRUCTIONS = 65
-"""[measured] The runtime's instructions to issue one transfer (tsl_dma_start_2d on spike), on
-the orchestrating core before the tile's fork: serial, so never hidden behind compute."""
+DMA_ISSUE_INSTRUCTIONS = 40
+"""[measured] The runtime's instructions to issue one transfer (tsl_dma_start_2d on spike: 35,
+plus the call site's arguments), on the orchestrating core before the tile's fork: serial,
+so never hidden behind compute."""
 FORK_INSTRUCTIONS = 200
 """[measured] The runtime's instructions per parallel region beyond FORK_CYCLES and
 BARRIER_CYCLES: tsl_fork and the orchestrating core's side of the barrier, on spike."""
@@ -183,20 +188,21 @@ def _tile_classes(desc: OpTiling, sizes: Mapping[str, int]):
 
 def _gemm_rq_cycles(desc: OpTiling, extents: Mapping[str, int], cores: int) -> int:
     """The critical core's instructions for one tsl_gemm_rq tile: rows over the cores when
-    there are enough, else the N columns (tsl_k_gemm_rq.h)."""
+    there are enough, else the N columns (tsl_k_gemm_rq.h, tsl_k_gemm_rq_pairs.h)."""
     n, k = extents["n"], extents["k"]
     rows = prod(extents[d.name] for d in desc.dims if d.name not in ("n", "k"))
     if rows >= cores:
         rows, cols = ceil(rows / cores), n
     else:
         cols = ceil(n / cores)
-    per_mac = next(c for w, c in GEMM_RQ_COLUMNS if cols >= w or w == 1)
+    table = GEMM_RQ_PAIRS_COLUMNS if desc.kernel == "gemm_rq_pairs" else GEMM_RQ_COLUMNS
+    per_mac = next(c for w, c in table if cols >= w or w == 1)
     return ceil(rows * cols * (k * per_mac + GEMM_RQ_PER_OUTPUT))
 
 
 def _compute_cycles(desc: OpTiling, extents: Mapping[str, int], cores: int) -> int:
     """One tile's parallel region: fork + barrier + the critical core's instructions."""
-    if desc.kernel == "gemm_rq":
+    if desc.kernel in ("gemm_rq", "gemm_rq_pairs"):
         return FORK_CYCLES + BARRIER_CYCLES + FORK_INSTRUCTIONS + \
             _gemm_rq_cycles(desc, extents, cores)
     parallel = max((extents[d.name] for d in desc.dims if not d.reduction), default=1)

@@ -119,14 +119,15 @@ def describe(op: Operation) -> c.OpTiling:
                       b_bytes=_bytes(op.operands[1]), out_bytes=ob)
     if isinstance(op, g.MatMulRequantOp):
         sa, sb = _shape(op.lhs), g.MatMulRequantOp.rhs_kn(_shape(op.rhs), op.properties)
+        pairs = g.get_bool(op.properties, "rhs_pairs")
         batch = gs.broadcast_shapes(sa[:-2], sb[:-2])
         n = sb[-1]
         columns = [(() if prod(_shape(v)) == 1 else (n,), _bytes(v)) for v in (op.mul, op.add)]
         return c.gemm("matmul_rq", batch or (1,), sa[-2], n, sa[-1], a_batch=sa[:-2],
                       b_batch=sb[:-2], a_bytes=_bytes(op.lhs), b_bytes=_bytes(op.rhs),
                       out_bytes=ob, trans_b=g.get_bool(op.properties, "trans_rhs"),
-                      columns=columns, kernel="gemm_rq",
-                      b_pairs=g.get_bool(op.properties, "rhs_pairs"))
+                      columns=columns, b_pairs=pairs,
+                      kernel="gemm_rq_pairs" if pairs else "gemm_rq")
     if isinstance(op, g.GemmOp):
         ta, tb = g.get_bool(op.properties, "trans_a"), g.get_bool(op.properties, "trans_b")
         (ra, ca), (rb, cb) = _shape(op.operands[0]), _shape(op.operands[1])
