@@ -152,7 +152,9 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
                                                        uint32_t cc, int32_t log2) {             \
     int32_t z = d / log2;                                                                       \
     if (z >= 31) return 0;                                                                      \
-    uint32_t q = (uint32_t)(z * log2 - d) + cb;                                                 \
+    /* z*log2 - d = -(d % log2) (C division): one rem, where the multiply and subtract    \
+     * take five instructions once GCC expands a constant log2 into shifts and adds */       \
+    uint32_t q = cb - (uint32_t)(d % log2);                                                     \
     return (ca * q * q + cc) >> z;                                                              \
   }                                                                                             \
   static inline void tsl_##name##_row__##tx##_##tr(const tsl_t_##tx *xr, tsl_t_##tr *out,       \
@@ -162,7 +164,10 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
     uint32_t s = 0;                                                                             \
     if (sizeof(tsl_t_##tx) <= 2 && log2 <= INT32_MAX) {                                         \
       /* the max in an int32 register: no re-extension of a narrow type per element */          \
+      /* the loops are unrolled by four: a load per element with the pointer step and the    \
+       * loop branch shared (RV32 has no post-increment addressing) */                         \
       int32_t mx = xr[0];                                                                       \
+      _Pragma("GCC unroll 4")                                                                   \
       for (int32_t j = 1; j < V; j++) {                                                         \
         int32_t v = xr[j];                                                                      \
         mx = v > mx ? v : mx;                                                                   \
@@ -170,12 +175,17 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
       const int32_t l2 = (int32_t)log2;                                                         \
       if (V <= TSL_ISOFTMAX_KEEP) {                                                             \
         uint32_t keep[TSL_ISOFTMAX_KEEP];                                                       \
+        _Pragma("GCC unroll 4")                                                                 \
         for (int32_t j = 0; j < V; j++) {                                                       \
           keep[j] = tsl_##name##_e32__##tx##_##tr(mx - (int32_t)xr[j], ca, cb, cc, l2);         \
           s += keep[j];                                                                         \
         }                                                                                       \
+        /* one multiply, not GCC's shift-and-subtract expansion of a constant n - 1 */         \
+        uint32_t f = nm1;                                                                       \
+        TSL_OPAQUE(f);                                                                          \
         if (s)                                                                                  \
-          for (int32_t j = 0; j < V; j++) out[j] = (tsl_t_##tr)((keep[j] * nm1) / s);           \
+          _Pragma("GCC unroll 4")                                                               \
+          for (int32_t j = 0; j < V; j++) out[j] = (tsl_t_##tr)((keep[j] * f) / s);             \
         else                                                                                    \
           for (int32_t j = 0; j < V; j++) out[j] = 0;                                           \
       } else {                                                                                  \
