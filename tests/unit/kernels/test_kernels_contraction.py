@@ -119,3 +119,39 @@ def make_matmul_rq_pairs(rng: np.random.Generator) -> Case:
 
 
 test_matmul_rq_pairs = batched(make_matmul_rq_pairs, size=16)
+
+
+def make_matmul_rq_k4(rng: np.random.Generator) -> Case:
+    """Attention scores at head dim 4 (transposed rhs, K = 4, scalar mul/add): the path that
+    folds mul into A when a row's (|a0| + ... + |a3|) |b|max is within acc_lim. Rows of
+    -128s (or 255s) against columns of -128s put the bound just past acc_lim and |acc| at
+    its maximum, where extreme int16 muls overflow int32; an int8 mul makes the
+    requantization int32 (no bound needed); 4-bit levels push outputs past both clip
+    bounds."""
+    m, n = int(pick(rng, [1, 2, 3])), int(pick(rng, [1, 2, 7, 65, 66]))
+    batch = rand_shape(rng, int(rng.integers(0, 2)), 3)
+    ta = pick(rng, (np.int8, np.int8, np.int8, np.uint8))
+    a = ints(rng, (*batch, m, 4), ta)
+    if rng.random() < 0.7:  # whole rows at the type's extreme
+        a[rng.random((*batch, m)) < 0.7] = -128 if ta == np.int8 else 255
+    b = ints(rng, (*batch, n, 4), np.int8)
+    b[rng.random(b.shape) < 0.4] = pick(rng, [-128, 127])
+    b[..., rng.random(n) < 0.3, :] = -128  # whole columns
+    tm, td = pick(rng, (np.int8, np.int16, np.int16, np.int16)), pick(rng, (np.int8,) * 3 +
+                                                                      (np.int32,))
+    mul = ints(rng, (1,), tm)
+    add = ints(rng, (1,), td, -(2**20), 2**20)
+    if rng.random() < 0.6:  # the extremes, where int32 has the least room
+        mul[:] = pick(rng, [np.iinfo(tm).min, np.iinfo(tm).max, np.iinfo(tm).max])
+        add[:] = pick(rng, [np.iinfo(td).min, np.iinfo(td).max])
+    div = int(pick(rng, [1, 2**8, 2**14, 2**21, 2**21, 2**21]))
+    if rng.random() < 0.2:  # 4 * 128 * 128 * 32767 + 2^20 is past INT32_MAX: the int64 path
+        a = np.full_like(a, -128, dtype=np.int8)
+        b[..., 0, :] = -128
+        mul, add, div = np.array([32767], np.int16), np.array([127], np.int8), 2**21
+    props = {"div": g.int_prop(div), "n_levels": g.int_prop(int(pick(rng, [256, 16]))),
+             "signed": g.bool_prop(bool(rng.random() < 0.8)), "trans_rhs": g.bool_prop(True)}
+    return Case(g.MatMulRequantOp, [a, b, mul, add], props)
+
+
+test_matmul_rq_k4 = batched(make_matmul_rq_k4, size=24)

@@ -93,11 +93,47 @@ def make_long_softmax(rng: np.random.Generator) -> Case:
         "n_levels": I(256)})
 
 
+def make_icausal_softmax(rng: np.random.Generator) -> Case:
+    """iSoftmax over each query's visible prefix (graph.icausal_softmax): visible lengths
+    from 1 to the whole row and beyond (an empty row's zero sum is undefined), around the
+    4-element unrolling of the kernel's loops and past TSL_ISOFTMAX_KEEP, with inputs at the
+    type's extremes (d up to 255) and both coefficient ends (e = 0 at z >= 31 when log2 is
+    small)."""
+    t = pick(rng, (np.int8, np.uint8))
+    length = int(pick(rng, [1, 2, 3, 4, 5, 7, 8, 9, 65, 66, 67, 81, 90]))
+    x = ints(rng, (*rand_shape(rng, int(rng.integers(0, 2)), 3), int(rng.integers(1, 4)),
+                   length), t)
+    if rng.random() < 0.5:
+        info = np.iinfo(t)
+        x[rng.random(x.shape) < 0.3] = pick(rng, [info.min, info.max])
+    pos = np.array([int(rng.integers(0, length + 2))], np.int32)
+    eps = float(rng.uniform(1 / 400, 1 / 20)) if rng.random() < 0.8 else 1 / 4
+    return Case(g.ICausalSoftmaxOp, [x, pos], {
+        "coeff_a": I(int(pick(rng, [1, 1, 3]))), "coeff_b": I(round(1.353 / eps)),
+        "coeff_c": I(round(0.344 / (0.3585 * eps * eps))), "log2": I(round(1 / eps)),
+        "n_levels": I(256)})
+
+
+def make_ihardswish(rng: np.random.Generator) -> Case:
+    """iHardswish with parameters on both sides of the kernel's int32 path (|three| <= 2^30,
+    0 <= six < 2^31), six < 0, and one_over_six past 2^32: products that wrap the int32
+    result."""
+    x = ints(rng, rand_shape(rng, int(rng.integers(1, 3)), 9), pick(rng, (np.int8, np.int16)))
+    x[rng.random(x.shape) < 0.2] = np.iinfo(x.dtype).min
+    three = int(pick(rng, [-(2**31), -5, 0, 3, 90, 2**30, 2**30 + 1, 2**40]))
+    six = int(pick(rng, [-3, 0, 1, 182, 2**31 - 1, 2**31]))
+    return Case(g.IHardswishOp, [x], {"three": I(three), "six": I(six), "one_over_six": I(
+        int(pick(rng, [1, 7, 2**20, 2**33 + 5])))})
+
+
 def make_irmsnorm16(rng: np.random.Generator) -> Case:
     """iRMSNorm of int16 rows (the decoder's residual stream): sums of squares beyond 2^32,
-    which the kernel accumulates as a 32-bit square plus a carry."""
+    which the kernel accumulates as 32-bit squares, two at a time, plus a carry (rows of
+    -32768: pairs of 2^30 squares); odd and even lengths."""
     shape = (*rand_shape(rng, int(rng.integers(0, 2)), 3), int(rng.integers(1, 80)))
     x = ints(rng, shape, np.int16)
+    if rng.random() < 0.3:
+        x[rng.random(x.shape) < 0.8] = -32768
     w = ints(rng, pick(rng, [(shape[-1],), (1,)]), np.int16)
     return Case(g.IRMSNormOp, [x, w], {"d": I(int(pick(rng, [1, 256, 65536]))),
                                        "n_levels": I(256)})
@@ -149,6 +185,8 @@ test_add_rq = batched(make_add_rq, size=24)
 test_mul_rq = batched(make_mul_rq, size=24)
 test_softmaxes = batched(make_softmaxes, size=24)
 test_long_softmax = batched(make_long_softmax, size=8)
+test_icausal_softmax = batched(make_icausal_softmax, size=24)
 test_irmsnorm16 = batched(make_irmsnorm16, size=8)
+test_ihardswish = batched(make_ihardswish, size=24)
 test_norms = batched(make_norms, size=24)
 test_pointwise = batched(make_pointwise, size=24)

@@ -58,6 +58,11 @@ static inline void tsl_split(int32_t total, int32_t align, int32_t *lo, int32_t 
   *hi = b < total ? b : total;
 }
 
+/* Make GCC forget what it knows of int32 `v` (an empty asm: no code). After a clip to a
+ * narrow range with constant bounds GCC re-sign-extends the merged value before a byte or
+ * halfword store, two instructions per output that the store discards. */
+#define TSL_OPAQUE(v) __asm__("" : "+r"(v))
+
 /* floor(a / b) for b > 0 (C division truncates). */
 static inline int64_t tsl_floordiv64(int64_t a, int64_t b) {
   int64_t q = a / b;

@@ -118,6 +118,21 @@
     tsl_t_##tc v = ((tsl_t_##tc)(int32_t)acc * (tsl_t_##tc)m + (tsl_t_##tc)d + half) >> shift; \
     return (tsl_t_##tr)(v < lo ? lo : (v > hi ? hi : v));                                      \
   }                                                                                            \
+  /* Whether every accumulator of a K = 4 row of A is within acc_lim, from |acc| <=          \
+   * (|a0| + |a1| + |a2| + |a3|) |b|max (always true when tc is int32: the lowering's bound). */ \
+  static inline int tsl_gemm_rq_k4_fits__##ta##_##tb##_##tm##_##td##_##tr##_##tc(              \
+      const tsl_t_##ta *pa, int32_t acc_lim) {                                                 \
+    if (sizeof(tsl_t_##tc) == 4) return 1;                                                     \
+    if (sizeof(tsl_t_##ta) > 2 || sizeof(tsl_t_##tb) > 2 || acc_lim < 0) return 0;             \
+    const int sb = (tsl_t_##tb)-1 < 0;                                                         \
+    const uint32_t bmax = sizeof(tsl_t_##tb) == 1 ? (sb ? 128 : 255) : (sb ? 32768 : 65535);   \
+    uint32_t s = 0;                                                                            \
+    for (int32_t k = 0; k < 4; k++) {                                                          \
+      int32_t v = (int32_t)pa[k];                                                              \
+      s += (uint32_t)(v < 0 ? -v : v);                                                         \
+    }                                                                                          \
+    return (uint64_t)s * bmax <= (uint64_t)acc_lim;                                            \
+  }                                                                                            \
   static void TSL_GEMM_RQ_NAME(ta, tb, tm, td, tr, tc)(                                        \
       const tsl_t_##ta *A, const tsl_t_##tb *B, const tsl_t_##tm *mul, const tsl_t_##td *add, \
       tsl_t_##tr *out, int32_t nb, const int32_t *bshape, const int32_t *bsa,                  \
@@ -152,6 +167,23 @@
          * product is requantized and stored at once, with no accumulator round trip */     \
         const uint32_t a0 = (uint32_t)pa[0], a1 = (uint32_t)pa[1];                             \
         const uint32_t a2 = (uint32_t)pa[2], a3 = (uint32_t)pa[3];                             \
+        if (sm == 0 && sd == 0 && tsl_gemm_rq_k4_fits__##ta##_##tb##_##tm##_##td##_##tr##_##tc( \
+                                      pa, acc_lim)) {                                          \
+          /* every |acc| of the row is within acc_lim: int32 holds acc*mul + add + half,     \
+           * so mul is folded into A (sums taken modulo 2^32 end exact) and add + half is     \
+           * one constant: four loads, multiplies and adds, a shift and a clip per column */ \
+          const uint32_t mu = (uint32_t)(int32_t)mul[0];                                       \
+          const uint32_t w0 = a0 * mu, w1 = a1 * mu, w2 = a2 * mu, w3 = a3 * mu;               \
+          const uint32_t dh = (uint32_t)(int32_t)add[0] + (uint32_t)half;                      \
+          const uint32_t ulo = (uint32_t)lo, urange = (uint32_t)hi - (uint32_t)lo;             \
+          for (const tsl_t_##tb *pb = Bb + n * sbn; n < nhi; n++, pb += sbn) {                 \
+            int32_t v = (int32_t)(w0 * (uint32_t)pb[0] + w1 * (uint32_t)pb[1] +                \
+                                  w2 * (uint32_t)pb[2] + w3 * (uint32_t)pb[3] + dh) >> shift;  \
+            if (__builtin_expect((uint32_t)v - ulo > urange, 0)) v = v < lo ? lo : hi;         \
+            TSL_OPAQUE(v);                                                                     \
+            po[n] = (tsl_t_##tr)v;                                                             \
+          }                                                                                    \
+        }                                                                                      \
         for (const tsl_t_##tb *pb = Bb + n * sbn; n < nhi; n++, pb += sbn)                     \
           po[n] = tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(                  \
               a0 * (uint32_t)pb[0] + a1 * (uint32_t)pb[1] + a2 * (uint32_t)pb[2] +             \

@@ -17,6 +17,16 @@ static inline int64_t tsl_clip64(int64_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
+/* clip(v, lo, hi) for lo <= hi: one unsigned compare (and its branch) for the in-range v
+ * that nearly every output is; the result is opaque to GCC (TSL_OPAQUE) so that its
+ * narrowing store is not preceded by a sign extension. */
+static inline int32_t tsl_clip32(int32_t v, int32_t lo, int32_t hi) {
+  if (__builtin_expect((uint32_t)v - (uint32_t)lo > (uint32_t)hi - (uint32_t)lo, 0))
+    v = v < lo ? lo : hi;
+  TSL_OPAQUE(v);
+  return v;
+}
+
 /* trunc(p / s) for s > 0, in 32 bits when p fits (a 64-bit division is a libcall on RV32). */
 static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
   if (p >= INT32_MIN && p <= INT32_MAX && s <= INT32_MAX) return (int32_t)p / (int32_t)s;
@@ -34,6 +44,14 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
   uint32_t lim = am == 0 ? INT32_MAX : am > (uint64_t)room ? 0 : (uint32_t)room / (uint32_t)am;
   *off = room < 0 ? 0 : lim;
   *span = room < 0 ? 0 : 2 * lim + 1;
+}
+
+/* clip(v, lo, hi) of an int64 v: the int32 clip once the high word shows that v fits int32,
+ * two instructions instead of a 64-bit compare against each bound. */
+static inline int32_t tsl_clip64_32(int64_t v, int32_t lo, int32_t hi) {
+  int32_t l = (int32_t)v;
+  if (__builtin_expect((int32_t)(v >> 32) != l >> 31, 0)) l = v < 0 ? lo : hi;
+  return tsl_clip32(l, lo, hi);
 }
 
 /* tsl_requant__<tx>_<tm>_<ta>_<tr>_<tc>(x, mul, add, out, rank, shape[], sx[], sm[], sa[],
@@ -68,11 +86,14 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
       tsl_t_##tr *po = out + it.pos;                                                           \
       if (shift >= 0) {                                                                        \
         for (int32_t k = 0; k < n; k++, px += dx, pm += dm, pa += da) {                        \
-          tsl_t_##tc v;                                                                        \
-          if (sizeof(tsl_t_##tc) > 4 && (uint32_t)(int32_t)*px + off < span)                   \
-            v = ((int32_t)*px * m32 + d32) >> shift;                                           \
-          else                                                                                 \
-            v = ((tsl_t_##tc)*px * (tsl_t_##tc)*pm + (tsl_t_##tc)*pa + half) >> shift;         \
+          if (sizeof(tsl_t_##tc) > 4 &&                                                        \
+              __builtin_expect((uint32_t)(int32_t)*px + off < span, 1)) {                      \
+            /* clipped in int32 too, not as the int64 it would be converted to */             \
+            int32_t v = ((int32_t)*px * m32 + d32) >> shift;                                   \
+            po[k] = (tsl_t_##tr)tsl_clip32(v, lo, hi);                                         \
+            continue;                                                                          \
+          }                                                                                    \
+          tsl_t_##tc v = ((tsl_t_##tc)*px * (tsl_t_##tc)*pm + (tsl_t_##tc)*pa + half) >> shift; \
           v = v < lo ? lo : v;                                                                 \
           po[k] = (tsl_t_##tr)(v > hi ? hi : v);                                               \
         }                                                                                      \
@@ -102,9 +123,7 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
     const int64_t d = (int64_t)*add + (shift > 0 ? (int64_t)1 << (shift - 1) : 0);            \
     for (; i < end; i++) {                                                                     \
       int32_t s = (int32_t)((uint32_t)(int64_t)a[i] * fa + (uint32_t)(int64_t)b[i] * fb);      \
-      int64_t v = ((int64_t)s * m + d) >> shift;                                               \
-      v = v < lo ? lo : v;                                                                     \
-      out[i] = (tsl_t_##tr)(v > hi ? hi : v);                                                  \
+      out[i] = (tsl_t_##tr)tsl_clip64_32(((int64_t)s * m + d) >> shift, lo, hi);               \
     }                                                                                          \
   }
 
@@ -152,7 +171,9 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
                                                        uint32_t cc, int32_t log2) {             \
     int32_t z = d / log2;                                                                       \
     if (z >= 31) return 0;                                                                      \
-    uint32_t q = (uint32_t)(z * log2 - d) + cb;                                                 \
+    /* z*log2 - d = -(d % log2) (C division): one rem, where the multiply and subtract    \
+     * take five instructions once GCC expands a constant log2 into shifts and adds */       \
+    uint32_t q = cb - (uint32_t)(d % log2);                                                     \
     return (ca * q * q + cc) >> z;                                                              \
   }                                                                                             \
   static inline void tsl_##name##_row__##tx##_##tr(const tsl_t_##tx *xr, tsl_t_##tr *out,       \
@@ -162,7 +183,10 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
     uint32_t s = 0;                                                                             \
     if (sizeof(tsl_t_##tx) <= 2 && log2 <= INT32_MAX) {                                         \
       /* the max in an int32 register: no re-extension of a narrow type per element */          \
+      /* the loops are unrolled by four: a load per element with the pointer step and the    \
+       * loop branch shared (RV32 has no post-increment addressing) */                         \
       int32_t mx = xr[0];                                                                       \
+      _Pragma("GCC unroll 4")                                                                   \
       for (int32_t j = 1; j < V; j++) {                                                         \
         int32_t v = xr[j];                                                                      \
         mx = v > mx ? v : mx;                                                                   \
@@ -170,12 +194,17 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
       const int32_t l2 = (int32_t)log2;                                                         \
       if (V <= TSL_ISOFTMAX_KEEP) {                                                             \
         uint32_t keep[TSL_ISOFTMAX_KEEP];                                                       \
+        _Pragma("GCC unroll 4")                                                                 \
         for (int32_t j = 0; j < V; j++) {                                                       \
           keep[j] = tsl_##name##_e32__##tx##_##tr(mx - (int32_t)xr[j], ca, cb, cc, l2);         \
           s += keep[j];                                                                         \
         }                                                                                       \
+        /* one multiply, not GCC's shift-and-subtract expansion of a constant n - 1 */         \
+        uint32_t f = nm1;                                                                       \
+        TSL_OPAQUE(f);                                                                          \
         if (s)                                                                                  \
-          for (int32_t j = 0; j < V; j++) out[j] = (tsl_t_##tr)((keep[j] * nm1) / s);           \
+          _Pragma("GCC unroll 4")                                                               \
+          for (int32_t j = 0; j < V; j++) out[j] = (tsl_t_##tr)((keep[j] * f) / s);             \
         else                                                                                    \
           for (int32_t j = 0; j < V; j++) out[j] = 0;                                           \
       } else {                                                                                  \
@@ -260,9 +289,17 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
       const tsl_t_##tx *xr = x + r * L;                                                        \
       tsl_t_##tacc sq = 0;                                                                     \
       if (sizeof(tsl_t_##tx) <= 2 && sizeof(tsl_t_##tacc) == 8) {                              \
-        /* x^2 < 2^32: a 32-bit square and a carry instead of a 64-bit multiply-add */        \
+        /* x^2 <= 2^30 < 2^32: 32-bit squares and a carry instead of a 64-bit multiply-add, \
+         * two squares (<= 2^31) summed before each carry */                                  \
         uint32_t lo = 0, hi = 0;                                                               \
-        for (int32_t j = 0; j < L; j++) {                                                      \
+        int32_t j = 0;                                                                         \
+        for (; j + 1 < L; j += 2) {                                                            \
+          uint32_t v = (uint32_t)(int32_t)xr[j], u = (uint32_t)(int32_t)xr[j + 1];             \
+          uint32_t q = v * v + u * u;                                                          \
+          lo += q;                                                                             \
+          hi += lo < q;                                                                        \
+        }                                                                                      \
+        if (j < L) {                                                                           \
           uint32_t v = (uint32_t)(int32_t)xr[j], q = v * v;                                    \
           lo += q;                                                                             \
           hi += lo < q;                                                                        \
@@ -275,6 +312,14 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
                                          : (uint64_t)(sq / L);                                 \
       int64_t sigma = mean < UINT32_MAX ? (int64_t)tsl_isqrt32((uint32_t)mean + 1)             \
                                         : (int64_t)tsl_isqrt64(mean + 1);                      \
+      if (narrow && log2d < 32) {                                                              \
+        /* the quotient, its shift and the clip all in int32 */                               \
+        const int32_t sg = (int32_t)sigma;                                                     \
+        for (int32_t j = c0; j < c1; j++)                                                      \
+          out[r * L + j] = (tsl_t_##tr)tsl_clip32(                                             \
+              ((int32_t)xr[j] * (int32_t)w[j * sw] / sg) >> log2d, lo, hi);                    \
+        continue;                                                                              \
+      }                                                                                        \
       for (int32_t j = c0; j < c1; j++) {                                                      \
         int64_t t = narrow ? (int32_t)xr[j] * (int32_t)w[j * sw] / (int32_t)sigma              \
                            : tsl_tdiv_small((int64_t)xr[j] * (int64_t)w[j * sw], sigma);       \
@@ -340,6 +385,19 @@ static inline void tsl_rq_window(int64_t m, int64_t d, uint32_t *off, uint32_t *
                                           int64_t three, int64_t six, int64_t one_over_six) {  \
     int32_t lo, hi;                                                                            \
     tsl_split(n, 1, &lo, &hi);                                                                 \
+    if (sizeof(tsl_t_##tx) <= 2 && sizeof(tsl_t_##tr) <= 4 && three >= -(1 << 30) &&          \
+        three <= (1 << 30) && six >= 0 && six <= INT32_MAX) {                                  \
+      /* x + three and the clip fit int32, and a result of at most 32 bits needs the        \
+       * products modulo 2^32 only: no 64-bit compare or multiply per element */             \
+      const int32_t t3 = (int32_t)three, t6 = (int32_t)six;                                    \
+      const uint32_t k = (uint32_t)one_over_six;                                               \
+      for (int32_t i = lo; i < hi; i++) {                                                      \
+        int32_t v = (int32_t)x[i] + t3;                                                        \
+        if ((uint32_t)v > (uint32_t)t6) v = v < 0 ? 0 : t6;                                    \
+        out[i] = (tsl_t_##tr)((uint32_t)(int32_t)x[i] * ((uint32_t)v * k));                    \
+      }                                                                                        \
+      return;                                                                                  \
+    }                                                                                          \
     for (int32_t i = lo; i < hi; i++) {                                                        \
       int64_t v = (int64_t)x[i] + three;                                                       \
       v = v < 0 ? 0 : (v > six ? six : v);                                                     \
