@@ -63,6 +63,16 @@ static inline void tsl_split(int32_t total, int32_t align, int32_t *lo, int32_t 
  * halfword store, two instructions per output that the store discards. */
 #define TSL_OPAQUE(v) __asm__("" : "+r"(v))
 
+/* clip(v, lo, hi) for lo <= hi: one unsigned compare (and its branch) for the in-range v
+ * that nearly every output is; the result is opaque to GCC (TSL_OPAQUE) so that its
+ * narrowing store is not preceded by a sign extension. */
+static inline int32_t tsl_clip32(int32_t v, int32_t lo, int32_t hi) {
+  if (__builtin_expect((uint32_t)v - (uint32_t)lo > (uint32_t)hi - (uint32_t)lo, 0))
+    v = v < lo ? lo : hi;
+  TSL_OPAQUE(v);
+  return v;
+}
+
 /* floor(a / b) for b > 0 (C division truncates). */
 static inline int64_t tsl_floordiv64(int64_t a, int64_t b) {
   int64_t q = a / b;

@@ -77,6 +77,9 @@
   static TSL_GEMM_RQ_BLOCK void TSL_GEMM_RQ_HELPER(cols4, ta, tb, tm, td, tr, tc)(                     \
       const tsl_t_##ta *pa, const tsl_t_##tb *pb, int32_t K, int32_t sbk, uint32_t *acc) {     \
     uint32_t c0 = 0, c1 = 0, c2 = 0, c3 = 0;                                                   \
+    /* unrolled: attention x V at head dim 4 is this block over the whole cache (K = 65 in   \
+     * a decode step), where two pointer steps and the branch are 3 of 16 per k-step */     \
+    _Pragma("GCC unroll 4")                                                                    \
     for (const tsl_t_##ta *end = pa + K; pa != end; pa++, pb += sbk) {                         \
       uint32_t a = (uint32_t)(int32_t)*pa;                                                     \
       c0 += a * (uint32_t)pb[0]; c1 += a * (uint32_t)pb[1];                                    \
@@ -106,17 +109,18 @@
   TSL_DEFINE_GEMM_RQ_BLOCKS(ta, tb, tm, td, tr, tc)                                            \
   /* tc is the width the operand types need; acc + off < span (unsigned: |acc| <= acc_lim)    \
    * says that int32 holds acc*mul + add + half exactly, as it mostly does. */                 \
-  static inline tsl_t_##tr tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(         \
+  static inline int32_t tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(            \
       uint32_t acc, tsl_t_##tm m, tsl_t_##td d, int32_t shift, tsl_t_##tc half, int32_t lo,    \
       int32_t hi, uint32_t off, uint32_t span) {                                               \
-    if (sizeof(tsl_t_##tc) == 4 || acc + off < span) {                                         \
-      int32_t v = ((int32_t)acc * (int32_t)m + (int32_t)d + (int32_t)half) >> shift;           \
-      /* one unsigned compare for the in-range case, which is nearly every output */          \
-      if ((uint32_t)v - (uint32_t)lo > (uint32_t)hi - (uint32_t)lo) v = v < lo ? lo : hi;      \
-      return (tsl_t_##tr)v;                                                                    \
+    int32_t r;                                                                                 \
+    if (sizeof(tsl_t_##tc) == 4 || __builtin_expect(acc + off < span, 1)) {                    \
+      r = tsl_clip32(((int32_t)acc * (int32_t)m + (int32_t)d + (int32_t)half) >> shift, lo, hi); \
+    } else {                                                                                   \
+      tsl_t_##tc v = ((tsl_t_##tc)(int32_t)acc * (tsl_t_##tc)m + (tsl_t_##tc)d + half) >> shift; \
+      r = (int32_t)(v < lo ? lo : (v > hi ? hi : v));                                          \
     }                                                                                          \
-    tsl_t_##tc v = ((tsl_t_##tc)(int32_t)acc * (tsl_t_##tc)m + (tsl_t_##tc)d + half) >> shift; \
-    return (tsl_t_##tr)(v < lo ? lo : (v > hi ? hi : v));                                      \
+    TSL_OPAQUE(r); /* after the two paths merge: no sign extension before the store */        \
+    return r;                                                                                  \
   }                                                                                            \
   /* Whether every accumulator of a K = 4 row of A is within acc_lim, from |acc| <=          \
    * (|a0| + |a1| + |a2| + |a3|) |b|max (always true when tc is int32: the lowering's bound). */ \
@@ -175,17 +179,14 @@
           const uint32_t mu = (uint32_t)(int32_t)mul[0];                                       \
           const uint32_t w0 = a0 * mu, w1 = a1 * mu, w2 = a2 * mu, w3 = a3 * mu;               \
           const uint32_t dh = (uint32_t)(int32_t)add[0] + (uint32_t)half;                      \
-          const uint32_t ulo = (uint32_t)lo, urange = (uint32_t)hi - (uint32_t)lo;             \
           for (const tsl_t_##tb *pb = Bb + n * sbn; n < nhi; n++, pb += sbn) {                 \
             int32_t v = (int32_t)(w0 * (uint32_t)pb[0] + w1 * (uint32_t)pb[1] +                \
                                   w2 * (uint32_t)pb[2] + w3 * (uint32_t)pb[3] + dh) >> shift;  \
-            if (__builtin_expect((uint32_t)v - ulo > urange, 0)) v = v < lo ? lo : hi;         \
-            TSL_OPAQUE(v);                                                                     \
-            po[n] = (tsl_t_##tr)v;                                                             \
+            po[n] = (tsl_t_##tr)tsl_clip32(v, lo, hi);                                         \
           }                                                                                    \
         }                                                                                      \
         for (const tsl_t_##tb *pb = Bb + n * sbn; n < nhi; n++, pb += sbn)                     \
-          po[n] = tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(                  \
+          po[n] = (tsl_t_##tr)tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(      \
               a0 * (uint32_t)pb[0] + a1 * (uint32_t)pb[1] + a2 * (uint32_t)pb[2] +             \
                   a3 * (uint32_t)pb[3],                                                        \
               mul[n * sm], add[n * sd], shift, half, lo, hi, off, span);                       \
@@ -209,7 +210,7 @@
           TSL_GEMM_RQ_HELPER(trows, ta, tb, tm, td, tr, tc)(pa, pb, K, sbk, sbn, w, acc);      \
         }                                                                                      \
         for (int32_t j = 0; j < w; j++, n++)                                                   \
-          po[n] = tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(                  \
+          po[n] = (tsl_t_##tr)tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(      \
               acc[j], mul[n * sm], add[n * sd], shift, half, lo, hi, off, span);               \
       }                                                                                        \
     }                                                                                          \

@@ -17,16 +17,6 @@ static inline int64_t tsl_clip64(int64_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
-/* clip(v, lo, hi) for lo <= hi: one unsigned compare (and its branch) for the in-range v
- * that nearly every output is; the result is opaque to GCC (TSL_OPAQUE) so that its
- * narrowing store is not preceded by a sign extension. */
-static inline int32_t tsl_clip32(int32_t v, int32_t lo, int32_t hi) {
-  if (__builtin_expect((uint32_t)v - (uint32_t)lo > (uint32_t)hi - (uint32_t)lo, 0))
-    v = v < lo ? lo : hi;
-  TSL_OPAQUE(v);
-  return v;
-}
-
 /* trunc(p / s) for s > 0, in 32 bits when p fits (a 64-bit division is a libcall on RV32). */
 static inline int64_t tsl_tdiv_small(int64_t p, int64_t s) {
   if (p >= INT32_MIN && p <= INT32_MAX && s <= INT32_MAX) return (int32_t)p / (int32_t)s;
