@@ -96,7 +96,8 @@ class LoopOp(IRDLOperation):
             owner = b.owner
             if isinstance(owner, lmem.NullOp):
                 continue
-            if not isinstance(owner, lmem.AllocOp) or owner.level.data not in levels:
+            if not isinstance(owner, lmem.AllocOp | lmem.GlobalOp) \
+                    or owner.level.data not in levels:
                 raise VerifyException(f"tile.loop: kernel {call.callee} uses a buffer outside "
                                       f"the tile levels {sorted(levels)}")
 

@@ -117,6 +117,32 @@ def pairs_bytes(module: ModuleOp, l1_budget: int) -> int:
     return sum(_bytes_of(w.results[0].type) for w in weights)
 
 
+L1_WEIGHT_MAX = 1024
+"""The largest weight kept resident in L1: requantization factors and norm weights, which a
+decode step would otherwise move by DMA, a few bytes at a time, in every layer."""
+L1_WEIGHT_SHARE = 8
+"""Resident weights take at most this fraction (1/8) of the tile budget."""
+
+
+def resident_l1_weights(module: ModuleOp, l1_budget: int, pack: bool) -> tuple[int, int]:
+    """(cutoff, bytes): the weights of at most `cutoff` bytes stay in L1 (`bufferize`'s
+    `l1_weights`), the smallest first, `bytes` in all (each rounded to its 8-byte alignment),
+    within 1/L1_WEIGHT_SHARE of the tile budget. Packed weights (`pack`) count twice."""
+    packed = {mm.rhs.owner for mm in module.walk()
+              if pack and isinstance(mm, MatMulRequantOp) and packable(mm, l1_budget)}
+    sizes: dict[int, int] = {}
+    for w in module.walk():
+        if isinstance(w, WeightOp):
+            size = _bytes_of(w.res.type) * (2 if w in packed else 1)
+            sizes[size] = sizes.get(size, 0) + -(-size // 8) * 8
+    cutoff, total = 0, 0
+    for size in sorted(s for s in sizes if 0 < s <= L1_WEIGHT_MAX):
+        if total + sizes[size] > l1_budget // L1_WEIGHT_SHARE:
+            break
+        cutoff, total = size, total + sizes[size]
+    return cutoff, total
+
+
 def _weights_fit(module: ModuleOp, level: str, extra: int) -> bool:
     """Whether the weights, `extra` bytes larger, still fit their level. Packing is a speed
     for memory trade: it is the default only where the memory is there."""
@@ -269,20 +295,23 @@ def compile_imported(imported: ImportedModel, onnx_inputs: tuple[str, ...],
             raise CEmitError(f"--pack-weights: the packed weights need {extra} B more, which "
                              f"{weights_level} does not have; compile without --pack-weights")
         extra = 0
+    cutoff, resident = resident_l1_weights(module, budget, pack=extra > 0) if tiled else (0, 0)
     l2 = options.l2 if options.l2 is not None \
         else HOST_ARENA if host else default_l2_budget(module, weights_level, extra)
     progress(f"lowering to planned C kernels ({options.cores} cores, L2 budget {l2} B, "
              f"weights in {weights_level}" + (f", {extra} B more for k_pairs GEMV weights)"
                                               if extra else ")"))
     if tiled:
-        progress(f"tiling into {budget} B of L1 ({l1} B minus "
-                 f"{memory_map.L1_RESERVED_STRICT} B for the runtime)")
+        progress(f"tiling into {budget - resident} B of L1 ({l1} B minus "
+                 f"{memory_map.L1_RESERVED_STRICT} B for the runtime"
+                 + (f" and {resident} B of weights kept in L1)" if resident else ")"))
     elif not host:
         progress("untiled (--l1 0): cores compute on L2 directly")
     try:
         run_backend_pipeline(module, BackendOptions(cores=options.cores, l2_capacity=l2,
-                                                    weights_level=weights_level, l1=budget,
-                                                    pack_weights=extra > 0))
+                                                    weights_level=weights_level,
+                                                    l1=budget - resident, pack_weights=extra > 0,
+                                                    l1_weights=cutoff, l1_resident=resident))
     except TilingInfeasibleError as e:
         reserve = memory_map.L1_RESERVED_STRICT
         if l1 <= reserve:

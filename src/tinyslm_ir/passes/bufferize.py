@@ -144,6 +144,7 @@ class _FunctionBufferizer:
     weights_level: str
     reorder: bool
     tiling: _Tiling | None = None
+    l1_weights: int = 0
 
     def __post_init__(self) -> None:
         self.block: Block = self.fn.body.block
@@ -251,8 +252,9 @@ class _FunctionBufferizer:
         return self._insert(alloc).results[0]
 
     def _weight(self, op: WeightOp) -> None:
-        glob = lmem.GlobalOp(op.weight_name, memref_of(op.res.type), self.weights_level,
-                             op.layout_name)
+        t = memref_of(op.res.type)
+        level = "L1" if 0 < lmem.buffer_bytes(t) <= self.l1_weights else self.weights_level
+        glob = lmem.GlobalOp(op.weight_name, t, level, op.layout_name)
         self.buffers[op.res] = self._insert(glob).results[0]
 
     def _lower(self, op: GraphOp, layer: str, destinations: dict[SSAValue, SSAValue]) -> None:
@@ -532,7 +534,10 @@ class BufferizePass(ModulePass):
     """graph -> lmem for every function of the module (see the module docstring).
 
     `l1` > 0 tiles every layer that has a tile-constraint description into `l1` bytes of L1
-    (`passes.tiled_layer`); the others, and `l1 = 0`, run untiled on L2.
+    (`passes.tiled_layer`); the others, and `l1 = 0`, run untiled on L2. In tiled mode, weights
+    of at most `l1_weights` bytes (requantization factors, norm weights) stay in L1 for the
+    whole program: the image loads them once, and no layer moves them again (the caller
+    leaves their bytes out of `l1`).
     """
 
     name = "bufferize"
@@ -540,6 +545,7 @@ class BufferizePass(ModulePass):
     weights_level: str = "L2"
     reorder: bool = False
     l1: int = 0
+    l1_weights: int = 0
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.weights_level not in lmem.LEVELS:
@@ -547,7 +553,8 @@ class BufferizePass(ModulePass):
                              f"expected one of {', '.join(lmem.LEVELS)}")
         tiling = _Tiling(Tiler(self.l1)) if self.l1 > 0 else None
         for fn in [f for f in op.walk() if isinstance(f, func.FuncOp) and has_tensors(f)]:
-            _FunctionBufferizer(fn, self.weights_level, self.reorder, tiling).run()
+            _FunctionBufferizer(fn, self.weights_level, self.reorder, tiling,
+                                self.l1_weights if tiling is not None else 0).run()
         if tiling is not None:
             tiling.record(op)
 

@@ -6,7 +6,8 @@ that is one tile, as every layer of a decode step is), the round trip only costs
 issued by core 0, a wait for each, and an L2 buffer. This pass forwards the store to the
 load, as store-to-load forwarding does for memory ops: the reader's L1 buffer is replaced by
 the writer's, whose lifetime grows to cover the reader, and the copy back is dropped. When
-no reader of the L2 tensor is left, the copy out and the tensor are dropped too.
+no reader of the L2 tensor is left, the copy out and the tensor are dropped too. Whole loads
+of a weight resident in L1 are dropped the same way: the kernel reads the weight itself.
 
 Two things keep it sound:
 - **Waits.** A `dma.wait` completes its transfer and every earlier one of the queue, and the
@@ -128,6 +129,17 @@ class _Program:
             self.l1_live[step] += _footprint(src)
         src.live = DenseArrayBase.from_list(i64, [min(s0, d0), max(s1, d1)])
 
+    def use_resident(self, load: dma.StartOp) -> bool:
+        """Make the readers of `load`'s buffer read its source, a weight resident in L1, and
+        drop `load`; False (nothing changed) when that is not sound."""
+        dst = _alloc(load.dst, "L1")
+        if dst is None or any(_writes(u.operation, dst.res) for u in dst.res.uses
+                              if u.operation is not load) or not self._drop(load):
+            return False
+        dst.res.replace_all_uses_with(load.src)
+        self.rewriter.erase_op(dst)
+        return True
+
     def drop_copy_out(self, out: dma.StartOp, tensor: lmem.AllocOp) -> None:
         """Drop the copy into `tensor`, which no one reads any more, and `tensor` itself; the
         layers' `tile.loop`s then name the L1 buffer as the place the tensor lives."""
@@ -187,6 +199,9 @@ class ForwardDmaPass(ModulePass):
             loads = [s for s in fn.body.walk() if isinstance(s, dma.StartOp)
                      and _alloc(s.dst, "L1") is not None and _alloc(s.src, "L1") is None
                      and whole_copy(s)]
+            resident = [s for s in loads if isinstance(g := s.src.owner, lmem.GlobalOp)
+                        and g.level.data == "L1"]
+            loads = [s for s in loads if not (s in resident and program.use_resident(s))]
             for source in dict.fromkeys(s.src for s in loads):
                 _share_loads(program, [s for s in loads if s.src == source])
 

@@ -68,7 +68,9 @@ class BackendOptions:
     placement but not a tight one, while the planner packs the buffers to the most bytes live
     at once. The L1 plan is verified like the L2 one. `pack_weights` stores the int8 weights
     of integer MatMuls as k_pairs (`pack-weight-pairs`): faster GEMVs for twice the bytes,
-    which the driver enables only where the weights' level has the room.
+    which the driver enables only where the weights' level has the room. In tiled mode,
+    weights of at most `l1_weights` bytes stay resident in L1, `l1_resident` bytes in all,
+    which the driver has already taken out of `l1`.
     """
 
     cores: int = 8
@@ -78,14 +80,16 @@ class BackendOptions:
     reorder: bool = True
     l1: int = 0
     pack_weights: bool = False
+    l1_weights: int = 0
+    l1_resident: int = 0
 
 
 def backend_pipeline(options: BackendOptions = BackendOptions()) -> PassPipeline:
     """`BACKEND_PIPELINE` as pass instances configured from `options`."""
     configured: dict[str, dict[str, object]] = {
-        "pack-weight-pairs": {"l1": options.l1},
+        "pack-weight-pairs": {"l1": options.l1 + options.l1_resident},
         "bufferize": {"weights_level": options.weights_level, "reorder": options.reorder,
-                      "l1": options.l1},
+                      "l1": options.l1, "l1_weights": options.l1_weights},
         "plan-memory": {"level": "L2", "capacity": options.l2_capacity,
                         "time_limit": options.plan_time_limit},
         "verify-memory-plan": {"level": "L2", "capacity": options.l2_capacity},

@@ -1,4 +1,5 @@
 // RUN: tinyslm-opt %s -p 'bufferize{l1=4096},forward-dma' --split-input-file | filecheck %s
+// RUN: tinyslm-opt %s -p 'bufferize{l1=4096 l1_weights=8},forward-dma' --split-input-file | filecheck %s --check-prefix=RESIDENT
 
 // A chain of one-tile layers: each output stays in the L1 buffer its layer wrote, which
 // lives on until its last reader (%a until the add); no L2 tensor, copy or wait is left
@@ -73,3 +74,24 @@ func.func @pressure(%x: tensor<1x64xi8>, %y: tensor<1x512xi8>) -> (tensor<1x512x
 // CHECK-NEXT:      %[[L:.*]] = dma.start %[[IN:[a-z_0-9]+]], %[[T]]
 // CHECK-NEXT:      dma.wait %[[L]]
 // CHECK-NEXT:      lmem.call @tsl_add__i8_i8_i32_u32(%[[IN]], %[[IN]], %{{.*}})
+
+// -----
+
+// Weights of at most l1_weights bytes are resident in L1 (loaded with the image): the kernel
+// reads them in place, and only the activation moves.
+func.func @resident(%x: tensor<1x64xi8>) -> tensor<1x64xi8> {
+  %m = graph.weight @m : tensor<1xi16>
+  %a = graph.weight @a : tensor<1xi8>
+  %0 = graph.requant_shift %x, %m, %a {div = 256 : i64, n_levels = 256 : i64, signed = true} : (tensor<1x64xi8>, tensor<1xi16>, tensor<1xi8>) -> tensor<1x64xi8>
+  func.return %0 : tensor<1x64xi8>
+}
+// RESIDENT-LABEL: func.func @resident(
+// RESIDENT:         %[[M:[a-z_0-9]+]] = lmem.global @m {level = "L1"} : memref<1xi16>
+// RESIDENT-NEXT:    %[[A:[a-z_0-9]+]] = lmem.global @a {level = "L1"} : memref<1xi8>
+// RESIDENT:         tile.loop
+// RESIDENT-NEXT:      %[[T:.*]] = dma.start %{{.*}}, %x
+// RESIDENT-NEXT:      dma.wait %[[T]]
+// RESIDENT-NEXT:      lmem.call @tsl_requant__i8_i16_i8_i8_i32(%{{.*}}, %[[M]], %[[A]], %{{.*}})
+// RESIDENT-NEXT:      %[[O:.*]] = dma.start %out0
+// RESIDENT-NEXT:      dma.wait %[[O]]
+// RESIDENT-NEXT:    }

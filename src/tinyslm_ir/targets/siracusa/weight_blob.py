@@ -19,10 +19,11 @@ from tinyslm_ir.targets.siracusa.c_program import CBuffer, CEmitError, CProgram
 
 BLOB_NAME = "weights.bin"
 #: Section and alignment per level. WMEM is the NPU's weight memory; L2 weights get their own
-#: section, outside the code image that strict-L1 cores may read (see link.ld). L3 is NOLOAD in
-#: the link script, so an ELF cannot initialise it.
+#: section, outside the code image that strict-L1 cores may read (see link.ld); L1 weights,
+#: small constants kept resident, load with the image below the planned L1 arena. L3 is
+#: NOLOAD in the link script, so an ELF cannot initialise it.
 SECTIONS = {"WMEM": ('.wmem,"a",@progbits', 32), "L2": ('.l2_weights,"a",@progbits', 16),
-            "L1": ('.l2_weights,"a",@progbits', 16)}
+            "L1": ('.l1_weights,"a",@progbits', 8)}
 
 
 @dataclass(frozen=True)
