@@ -132,11 +132,11 @@ class _Program:
     def use_resident(self, load: dma.StartOp) -> bool:
         """Make the readers of `load`'s buffer read its source, a weight resident in L1, and
         drop `load`; False (nothing changed) when that is not sound."""
-        dst = _alloc(load.dst, "L1")
+        dst, weight = _alloc(load.dst, "L1"), load.src
         if dst is None or any(_writes(u.operation, dst.res) for u in dst.res.uses
                               if u.operation is not load) or not self._drop(load):
             return False
-        dst.res.replace_all_uses_with(load.src)
+        dst.res.replace_all_uses_with(weight)
         self.rewriter.erase_op(dst)
         return True
 
