@@ -104,7 +104,7 @@ def layer_rows(directory: Path, regions: dict[int, Any]) -> list[dict[str, Any]]
 def run_compiled(directory: str | Path, arrays: Sequence[np.ndarray], *,
                  timeout: float = 600.0) -> RunOutcome:
     """Run the program of a `tinyslm compile` directory on `arrays` (per ONNX input)."""
-    path = Path(directory)
+    path = Path(directory).resolve()  # the program runs in a directory of its own
     manifest = Manifest.load(path)
     binary = path / manifest.binary
     if not binary.is_file():

@@ -84,9 +84,10 @@ class SimResult:
 
     @property
     def console(self) -> str:
-        """What the program printed, without the runtime's report lines."""
+        """What the program printed, without the runtime's report lines (its error messages,
+        `@tsl error ...`, are kept: they are for people)."""
         return "".join(line for line in self.stdout.splitlines(keepends=True)
-                       if not line.startswith("@tsl "))
+                       if not line.startswith("@tsl ") or line.startswith("@tsl error "))
 
     def output_array(self, name: str, dtype: np.dtype | type,
                      shape: Sequence[int] = (-1,)) -> np.ndarray:

@@ -46,6 +46,12 @@ long tsl_host_write(const char *path, const void *buf, size_t n);
 
 void tsl_exit(int code) __attribute__((noreturn)); /* exit(code) */
 
+/* A kernel found a runtime value outside its range (a gather index, a KV-cache position): the
+ * reference interpreter rejects such inputs, so the program stops rather than compute on. It
+ * prints `@tsl error <what> <value> outside [0, <bound>)` and exits with code 3. */
+#define TSL_EXIT_BAD_INPUT 3
+void tsl_fail(const char *what, int64_t value, int64_t bound) __attribute__((noreturn, cold));
+
 #ifdef __cplusplus
 }
 #endif

@@ -79,3 +79,10 @@ void tsl_exit(int code) {
   fflush(stdout);
   exit(code);
 }
+
+void tsl_fail(const char *what, int64_t value, int64_t bound) {
+  fflush(stdout);
+  fprintf(stderr, "@tsl error %s %lld outside [0, %lld)\n", what, (long long)value,
+          (long long)bound);
+  exit(TSL_EXIT_BAD_INPUT);
+}

@@ -42,7 +42,8 @@
 
 /* tsl_gather__<t>_<ti>(data, indices, out, outer, dim, inner, n_idx): data viewed as
  * (outer, dim, inner), out as (outer, n_idx, inner); out[o][j][:] = data[o][idx_j][:] with
- * negative indices counting from the end (ONNX Gather). Rows (o, j) are split over the team. */
+ * negative indices counting from the end (ONNX Gather); an index out of range stops the
+ * program (tsl_fail). Rows (o, j) are split over the team. */
 #define TSL_DEFINE_GATHER(t, ti)                                                               \
   static void tsl_gather__##t##_##ti(const tsl_t_##t *data, const tsl_t_##ti *indices,        \
                                      tsl_t_##t *out, int32_t outer, int32_t dim,              \
@@ -54,6 +55,7 @@
     for (int32_t r = lo; r < hi; r++) {                                                        \
       int64_t ix = (int64_t)indices[j];                                                        \
       if (ix < 0) ix += dim;                                                                   \
+      if (ix < 0 || ix >= dim) tsl_fail("gather: index", (int64_t)indices[j], dim);            \
       const tsl_t_##t *src = data + ((int32_t)o * dim + (int32_t)ix) * inner;                  \
       tsl_t_##t *dst = out + r * inner;                                                        \
       for (int32_t k = 0; k < inner; k++) dst[k] = src[k];                                     \
@@ -69,19 +71,19 @@
  * pos[0].. of every outer slice, read at run time so one program serves every decode step.
  * Bufferization makes out the cache itself (in place: only the new rows move); a distinct out
  * gets the cache copied first. A write past the capacity (the reference interpreter rejects
- * it) leaves the rows out rather than write outside the buffer. */
+ * it) stops the program (tsl_fail) rather than write outside the buffer. */
 #define TSL_DEFINE_CACHE_WRITE(t, tp)                                                      \
   static void tsl_cache_write__##t##_##tp(const tsl_t_##t *cache, const tsl_t_##t *rows,   \
                                           const tsl_t_##tp *pos, tsl_t_##t *out,           \
                                           int32_t outer, int32_t n, int32_t cap,           \
                                           int32_t inner) {                                 \
     int64_t p0 = (int64_t)pos[0];                                                          \
+    if (p0 < 0 || p0 + n > cap) tsl_fail("cache_write: position", p0, cap - n + 1);        \
     int32_t lo, hi;                                                                        \
     tsl_split(outer, 1, &lo, &hi);                                                         \
     for (int32_t o = lo; o < hi; o++) {                                                    \
       if (out != cache)                                                                    \
         for (int32_t k = o * cap * inner; k < (o + 1) * cap * inner; k++) out[k] = cache[k];\
-      if (p0 < 0 || p0 + n > cap) continue;                                                \
       tsl_t_##t *dst = out + (o * cap + (int32_t)p0) * inner;                              \
       const tsl_t_##t *src = rows + o * n * inner;                                         \
       for (int32_t k = 0; k < n * inner; k++) dst[k] = src[k];                             \
@@ -97,7 +99,7 @@
                                               tsl_t_##t *cache, int32_t outer, int32_t n,  \
                                               int32_t cap, int32_t inner) {                \
     int64_t p0 = (int64_t)pos[0];                                                          \
-    if (p0 < 0 || p0 + n > cap) return;                                                    \
+    if (p0 < 0 || p0 + n > cap) tsl_fail("cache_write: position", p0, cap - n + 1);        \
     uint32_t row = (uint32_t)(n * inner) * sizeof(tsl_t_##t);                              \
     tsl_dma_wait(tsl_dma_start_2d(cache + (int32_t)p0 * inner, rows, row, (uint32_t)outer, \
                                   (uint32_t)(cap * inner) * sizeof(tsl_t_##t), row));      \
@@ -107,7 +109,7 @@
  * in strict-L1 code, on core 0: row idx_j (inner elements, negative from the end) of data
  * moves to row j of out by DMA, so an embedding lookup moves its rows, not the table. The core
  * reads only the indices, which the caller has moved to L1. An index out of range (the
- * reference interpreter rejects it) leaves its row out. Returns once every row has landed. */
+ * reference interpreter rejects it) stops the program. Returns once every row has landed. */
 #define TSL_DEFINE_GATHER_ROWS_DMA(t, ti)                                                  \
   static void tsl_gather_rows_dma__##t##_##ti(const tsl_t_##t *data, const tsl_t_##ti *idx,\
                                               tsl_t_##t *out, int32_t dim, int32_t inner,  \
@@ -116,7 +118,7 @@
     for (int32_t j = 0; j < n_idx; j++) {                                                  \
       int64_t r = (int64_t)idx[j];                                                         \
       if (r < 0) r += dim;                                                                 \
-      if (r < 0 || r >= dim) continue;                                                     \
+      if (r < 0 || r >= dim) tsl_fail("gather: index", (int64_t)idx[j], dim);              \
       (void)tsl_dma_start_1d(out + j * inner, data + (int32_t)r * inner, row);             \
     }                                                                                      \
     tsl_dma_wait_all();                                                                    \

@@ -210,6 +210,22 @@ void tsl__put_hex(uint32_t v) {
   tsl__puts(buf);
 }
 
+static void put_i64(int64_t v) {
+  if (v < 0) tsl__puts("-");
+  tsl__put_u64(v < 0 ? -(uint64_t)v : (uint64_t)v);
+}
+
+void tsl_fail(const char *what, int64_t value, int64_t bound) {
+  tsl__puts("@tsl error ");
+  tsl__puts(what);
+  tsl__puts(" ");
+  put_i64(value);
+  tsl__puts(" outside [0, ");
+  put_i64(bound);
+  tsl__puts(")\n");
+  tsl_exit(TSL_EXIT_BAD_INPUT);
+}
+
 static void put_kv(const char *key, uint64_t v) {
   tsl__puts(key);
   tsl__put_u64(v);
