@@ -10,12 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp
+from xdsl.dialects.builtin import Float32Type, IntegerAttr, ModuleOp
 
 from tinyslm_ir.dialects import dma, lmem
 from tinyslm_ir.driver.artifacts import Manifest
 from tinyslm_ir.driver.compile import UNTILED, CompileOptions, compile_imported
 from tinyslm_ir.driver.run import run_compiled
+from tinyslm_ir.frontend.onnx_importer import import_onnx
+from tinyslm_ir.models import llama
 from tinyslm_ir.models.llama_config import LlamaConfig, LlamaWeights
 from tinyslm_ir.models.llama_int8 import quantize_cached
 from tinyslm_ir.reference.interpreter import run_module
@@ -75,3 +77,33 @@ def test_prefill_then_decode_matches_the_reference(l1: int | None, tmp_path: Pat
         source = (directory / "network.c").read_text()
         assert "output_1[" not in source and 'tsl_host_write("output_1.bin", input_' in source
         caches = list(want[1:])
+
+
+@needs_sim
+def test_float_decode_step_matches_the_reference(tmp_path: Path):
+    """The float cached form (graph.causal_softmax, float cache appends) on rv32imfc, tiled
+    strict-L1: one decode step at position 5 of partly filled caches agrees with the
+    reference interpreter to float32 rounding."""
+    w = LlamaWeights.seeded(SMALL, seed=3)
+    model = llama.build_llama(w, 1, capacity=CAPACITY)
+    imported = import_onnx(model)
+    rng = np.random.default_rng(4)
+    arrays = []
+    for arg in imported.module.walk():
+        if isinstance(arg, func.FuncOp):
+            for a in arg.body.block.args:
+                shape = tuple(a.type.get_shape())
+                name = a.name_hint or ""
+                if "position" in name:
+                    arrays.append(np.array([[5]], np.int32))
+                elif a.type.get_element_type() == Float32Type():
+                    arrays.append(rng.standard_normal(shape).astype(np.float32))
+                else:
+                    arrays.append(rng.integers(0, SMALL.vocab, shape))
+            break
+    want = run_module(imported.module, imported.weights, arrays)
+    compile_imported(imported, tuple(i.name for i in model.graph.input), tmp_path,
+                     CompileOptions())
+    got = run_compiled(tmp_path, arrays).outputs
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)

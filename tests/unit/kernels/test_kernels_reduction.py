@@ -48,3 +48,17 @@ def make_norm(rng: np.random.Generator) -> Case:
 
 test_reduce = batched(make_reduce, size=24)
 test_norm = batched(make_norm, size=24)
+
+
+def make_causal_softmax(rng: np.random.Generator) -> Case:
+    """Float softmax over each query's visible prefix (graph.causal_softmax): positions that
+    show one entry, all of them, more than the row has, and none (pos < 0: the row is 0)."""
+    t = pick(rng, FLOAT_TYPES)
+    length = int(pick(rng, [1, 2, 5, 8, 33]))
+    x = floats(rng, (*rand_shape(rng, int(rng.integers(0, 2)), 3), int(rng.integers(1, 4)),
+                     length), t, scale=4.0)
+    pos = np.array([int(rng.integers(-2, length + 2))], np.int32)
+    return Case(g.CausalSoftmaxOp, [x, pos])
+
+
+test_causal_softmax = batched(make_causal_softmax, size=16)

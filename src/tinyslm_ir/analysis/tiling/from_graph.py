@@ -102,11 +102,11 @@ def describe(op: Operation) -> c.OpTiling:
         x, xb = _operands(op)[0]
         params = [(_shape(v), _bytes(v)) for v in op.operands[1:]]
         return c.rows(kind, x, xb, ob, axis=axis, params=params)
-    if isinstance(op, g.ICausalSoftmaxOp):
+    if isinstance(op, g.ICausalSoftmaxOp | g.CausalSoftmaxOp):
         # The kernel takes row r's query as r % N: a tile holds whole (N, C) blocks. The
         # positions are read whole (the kernel needs pos[0] in L1).
         x, xb = _operands(op)[0]
-        desc = c.rows("icausal_softmax", x, xb, ob, axis=-2)
+        desc = c.rows(op.name.removeprefix("graph."), x, xb, ob, axis=-2)
         pos = c.Operand("p0", tuple(c.Axis(e) for e in _shape(op.pos)), _bytes(op.pos))
         return replace(desc, operands=(desc.operands[0], pos, *desc.operands[1:]))
     if isinstance(op, g.MatMulOp):

@@ -83,6 +83,19 @@ def lower_softmax(op: Operation) -> list[KernelCall]:
                   [(prod(xs[:ax]), I32), (xs[ax], I32), (prod(xs[ax + 1:]), I32)])]
 
 
+@lowering(g.CausalSoftmaxOp)
+def lower_causal_softmax(op: Operation) -> list[KernelCall]:
+    """Softmax over each row's visible prefix; the kernel reads pos[0] at run time and takes
+    the query of row r as r % N, so a tile must hold whole (N, C) blocks."""
+    t = _float_code(op)
+    tp = code(op, op.operands[1].type)
+    xs = shape(op.operands[0])
+    if numel(xs) == 0:
+        return []
+    return [kcall("causal_softmax", [t, tp], [arg_in(0, t), arg_in(1, tp), arg_out(0, t)],
+                  [(prod(xs[:-1]), I32), (xs[-1], I32), (xs[-2], I32)])]
+
+
 def _param_stride(op: Operation, index: int, length: int) -> int:
     """Stride of a scale/bias operand over the normalised elements: 1 if it has all of them,
     0 if it is a single value."""

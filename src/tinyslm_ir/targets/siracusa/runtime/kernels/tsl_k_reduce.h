@@ -74,6 +74,36 @@
     }                                                                                          \
   }
 
+/* tsl_causal_softmax__<t>_<tp>(x, pos, out, rows, L, N): softmax of each row over its visible
+ * prefix (graph.causal_softmax). Rows come in blocks of N queries (x is (..., N, L)); query
+ * q = r % N sees positions 0..pos[0]+q, the hidden ones are 0, and a row that sees nothing is
+ * all 0. pos is read at run time: one program serves every decode step. */
+#define TSL_DEFINE_CAUSAL_SOFTMAX(t, tp)                                                       \
+  static void tsl_causal_softmax__##t##_##tp(const tsl_t_##t *x, const tsl_t_##tp *pos,        \
+                                             tsl_t_##t *out, int32_t rows, int32_t L,          \
+                                             int32_t N) {                                      \
+    int64_t p0 = (int64_t)pos[0];                                                              \
+    int32_t lo, hi;                                                                            \
+    tsl_split(rows, 1, &lo, &hi);                                                              \
+    for (int32_t r = lo; r < hi; r++) {                                                        \
+      const tsl_t_##t *xr = x + r * L;                                                         \
+      tsl_t_##t *orow = out + r * L;                                                           \
+      int64_t v = p0 + r % N + 1;                                                              \
+      int32_t V = v < 0 ? 0 : v > L ? L : (int32_t)v;                                          \
+      for (int32_t j = V; j < L; j++) orow[j] = 0;                                             \
+      if (V == 0) continue;                                                                    \
+      tsl_t_##t mx = xr[0], s = 0;                                                             \
+      for (int32_t j = 1; j < V; j++) mx = xr[j] > mx ? xr[j] : mx;                            \
+      for (int32_t j = 0; j < V; j++) {                                                        \
+        tsl_t_##t e = TSL_MF_##t(exp)(xr[j] - mx);                                             \
+        orow[j] = e;                                                                           \
+        s += e;                                                                                \
+      }                                                                                        \
+      tsl_t_##t inv = (tsl_t_##t)1 / s;                                                        \
+      for (int32_t j = 0; j < V; j++) orow[j] *= inv;                                          \
+    }                                                                                          \
+  }
+
 /* tsl_layernorm__<t>(x, scale, bias, out, rows, L, s_scale, s_bias, eps): per row of L,
  * (x - mean) / sqrt(var + eps) * scale + bias (biased variance); scale/bias strides are 1 or 0
  * (broadcast); bias may be null. */
