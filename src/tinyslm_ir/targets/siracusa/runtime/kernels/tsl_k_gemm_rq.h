@@ -114,7 +114,16 @@ static inline tsl_gemm_rq_q_t tsl_gemm_rq_q(int32_t shift, int32_t lo, int32_t h
                                              const tsl_t_##tm *pm, const tsl_t_##td *pd,       \
                                              int32_t sm, int32_t sd,                           \
                                              const tsl_gemm_rq_q_t *q) {                       \
-    for (int32_t j = 0; j < w; j++)                                                            \
+    int32_t j = 0;                                                                             \
+    if (sm & sd) {                                                                             \
+      /* per-column mul and add: two outputs per step share the four pointer steps and the   \
+       * branch (the second loads at immediate offsets): 14.5 instead of 17 instructions */   \
+      for (; j + 1 < w; j += 2) {                                                              \
+        po[j] = (tsl_t_##tr)tsl_gemm_rq_store__##sfx(acc[j], pm[j], pd[j], q);                 \
+        po[j + 1] = (tsl_t_##tr)tsl_gemm_rq_store__##sfx(acc[j + 1], pm[j + 1], pd[j + 1], q); \
+      }                                                                                        \
+    }                                                                                          \
+    for (; j < w; j++)                                                                         \
       po[j] = (tsl_t_##tr)tsl_gemm_rq_store__##sfx(acc[j], pm[j * sm], pd[j * sd], q);         \
   }
 
