@@ -122,6 +122,11 @@ static inline tsl_gemm_rq_q_t tsl_gemm_rq_q(int32_t shift, int32_t lo, int32_t h
         po[j] = (tsl_t_##tr)tsl_gemm_rq_store__##sfx(acc[j], pm[j], pd[j], q);                 \
         po[j + 1] = (tsl_t_##tr)tsl_gemm_rq_store__##sfx(acc[j + 1], pm[j + 1], pd[j + 1], q); \
       }                                                                                        \
+    } else if ((sm | sd) == 0) {                                                               \
+      /* scalar mul and add, loaded once: a byte store may alias them */                      \
+      const tsl_t_##tm m = pm[0];                                                              \
+      const tsl_t_##td d = pd[0];                                                              \
+      for (; j < w; j++) po[j] = (tsl_t_##tr)tsl_gemm_rq_store__##sfx(acc[j], m, d, q);        \
     }                                                                                          \
     for (; j < w; j++)                                                                         \
       po[j] = (tsl_t_##tr)tsl_gemm_rq_store__##sfx(acc[j], pm[j * sm], pd[j * sd], q);         \
