@@ -121,6 +121,40 @@ def make_matmul_rq_pairs(rng: np.random.Generator) -> Case:
 test_matmul_rq_pairs = batched(make_matmul_rq_pairs, size=16)
 
 
+def make_matmul_rq_gemv(rng: np.random.Generator) -> Case:
+    """A decode step's GEMV: one row (M = 1, batch absent or of ones), per-column (mostly) or
+    scalar mul and add, plain or pair-packed rhs. Odd column counts leave one output after
+    the store's two-output steps, within a core's share on 8 cores (spike) or in the last
+    block (host); accumulators of the extremes -128/127 take the int64 requantization where
+    the mul is large, and an int32 add of tens of output steps shows a wrong add."""
+    k = int(pick(rng, [2, 4, 8, 34, 64]))
+    n = int(pick(rng, [1, 3, 5, 7, 9, 13, 17, 23, 33, 65]))
+    lead = pick(rng, [(), (1,), (1, 1)])
+    pairs, trans = bool(rng.random() < 0.5), bool(rng.random() < 0.3)
+    extremes = rng.random() < 0.4
+    a = rng.choice([-128, 127], (*lead, 1, k)) if extremes else ints(rng, (*lead, 1, k), np.int8)
+    b = rng.choice([-128, 127], (k, n)) if extremes else ints(rng, (k, n), np.int8)
+    a, b = np.asarray(a, np.int8), np.asarray(b, np.int8)
+    big = rng.random() < 0.3
+    pshape = pick(rng, [(n,), (n,), (1,)])
+    mul = ints(rng, pshape, np.int16, -(2**15) if big else -(2**7), 2**15 if big else 2**9)
+    div = int(pick(rng, [2**10, 2**16, 2**21]))
+    if rng.random() < 0.5:
+        add = ints(rng, pshape, np.int32, -64 * div, 64 * div)
+    else:
+        add = ints(rng, pshape, np.int8, -100, 100)
+    props = {"div": g.int_prop(div), "n_levels": g.int_prop(int(pick(rng, [256, 16]))),
+             "signed": g.bool_prop(True)}
+    if pairs:
+        props["rhs_pairs"] = g.bool_prop(True)
+        return Case(g.MatMulRequantOp, [a, stored(b, K_PAIRS), mul, add], props)
+    props["trans_rhs"] = g.bool_prop(trans)
+    return Case(g.MatMulRequantOp, [a, np.ascontiguousarray(b.T) if trans else b, mul, add], props)
+
+
+test_matmul_rq_gemv = batched(make_matmul_rq_gemv, size=24)
+
+
 def make_matmul_rq_k4(rng: np.random.Generator) -> Case:
     """Attention scores at head dim 4 (transposed rhs, K = 4, scalar mul/add): the path that
     folds mul into A when a row's (|a0| + ... + |a3|) |b|max is within acc_lim. Rows of

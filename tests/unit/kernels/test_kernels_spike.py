@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 
 from tests.unit.kernels.harness import Case, Maker, check, make_cases, run_spike
-from tests.unit.kernels.test_kernels_contraction import make_gemm, make_gemm_i8, make_matmul_rq
+from tests.unit.kernels.test_kernels_contraction import (
+    make_gemm,
+    make_gemm_i8,
+    make_matmul_rq,
+    make_matmul_rq_gemv,
+)
 from tests.unit.kernels.test_kernels_conv_pool import make_conv
 from tests.unit.kernels.test_kernels_elementwise import make_binary
 from tests.unit.kernels.test_kernels_integer import (
@@ -66,4 +71,11 @@ def test_int8_families_on_8_cores() -> None:
     for make, op in FAMILIES:
         cases += make_cases(_int8(make, op), range(80))[:4]
     assert len({type(c.op) for c in cases}) == len(FAMILIES)
+    check(cases, run_spike(cases, cores=8))
+
+
+def test_gemv_rq_on_8_cores() -> None:
+    """One-row MatMul+requant calls (plain and pair-packed) split by columns over 8 cores,
+    with odd column counts in a core's share."""
+    cases = make_cases(make_matmul_rq_gemv, range(24))
     check(cases, run_spike(cases, cores=8))

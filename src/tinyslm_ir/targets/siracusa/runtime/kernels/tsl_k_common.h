@@ -48,14 +48,20 @@ typedef uint8_t tsl_t_b1;
 
 #define TSL_MAX_RANK 6
 
-/* This core's share [*lo, *hi) of `total` items, in chunks that are multiples of `align`. */
-static inline void tsl_split(int32_t total, int32_t align, int32_t *lo, int32_t *hi) {
-  int32_t team = (int32_t)tsl_team_size(), core = (int32_t)tsl_core_id();
+/* Core `core`'s share [*lo, *hi) of `total` items over `team` cores, in chunks that are
+ * multiples of `align`. */
+static inline void tsl_split_of(int32_t team, int32_t core, int32_t total, int32_t align,
+                                int32_t *lo, int32_t *hi) {
   int32_t units = (total + align - 1) / align;
   int32_t per = (units + team - 1) / team;
   int32_t a = core * per * align, b = a + per * align;
   *lo = a < total ? a : total;
   *hi = b < total ? b : total;
+}
+
+/* This core's share [*lo, *hi) of `total` items, in chunks that are multiples of `align`. */
+static inline void tsl_split(int32_t total, int32_t align, int32_t *lo, int32_t *hi) {
+  tsl_split_of((int32_t)tsl_team_size(), (int32_t)tsl_core_id(), total, align, lo, hi);
 }
 
 /* Make GCC forget what it knows of int32 `v` (an empty asm: no code). After a clip to a

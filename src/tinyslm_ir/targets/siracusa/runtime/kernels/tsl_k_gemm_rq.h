@@ -33,6 +33,105 @@
 #define TSL_GEMM_RQ_HELPER(name, ta, tb, tm, td, tr, tc) \
   tsl_gemm_rq_##name##__##ta##_##tb##_##tm##_##td##_##tr##_##tc
 
+/* ---- The driver parts shared with tsl_gemm_rq_pairs (tsl_k_gemm_rq_pairs.h) ---- */
+
+/* This core's share of a product of `rows` (batch*M) rows of N columns: whole rows [*rlo,
+ * *rhi) when there are at least as many rows as cores, else columns [*nlo, *nhi) of every row
+ * in chunks of 8 (4 when N is narrower than 8 per core): a decode-step GEMV has M = 1, and
+ * splitting its rows would idle 7 of 8 cores. The team size and core id are asked once
+ * (tsl_split asks for both on every call). Returns whether the share is empty. */
+static inline int tsl_gemm_rq_share(int32_t rows, int32_t N, int32_t *rlo, int32_t *rhi,
+                                    int32_t *nlo, int32_t *nhi) {
+  const int32_t team = (int32_t)tsl_team_size(), core = (int32_t)tsl_core_id();
+  *rlo = 0, *rhi = rows, *nlo = 0, *nhi = N;
+  if (rows >= team)
+    tsl_split_of(team, core, rows, 1, rlo, rhi);
+  else
+    tsl_split_of(team, core, N, N >= 8 * team ? 8 : 4, nlo, nhi);
+  return *rlo >= *rhi || *nlo >= *nhi;
+}
+
+/* The element offset of row r's A row (M rows of K per batch) and, through *ob, of its B
+ * matrix, from the nb batch dims (element strides bsa/bsb, 0 = broadcast; bsb NULL: B is not
+ * batched). The rows of the first batch, a GEMV's only one among them, need no division. */
+static inline int32_t tsl_gemm_rq_row(int32_t r, int32_t M, int32_t K, int32_t nb,
+                                      const int32_t *bshape, const int32_t *bsa,
+                                      const int32_t *bsb, int32_t *ob) {
+  int32_t oa = 0;
+  *ob = 0;
+  if (r >= M) {
+    for (int32_t d = nb - 1, rest = r / M; d >= 0; d--) {
+      const int32_t i = rest % bshape[d];
+      oa += i * bsa[d];
+      if (bsb) *ob += i * bsb[d];
+      rest /= bshape[d];
+    }
+    r %= M;
+  }
+  return oa + r * K;
+}
+
+/* A call's requantization constants: the rounding half 2^shift / 2, and off/span for the
+ * per-output range test acc + off < span (unsigned), which says |acc| <= acc_lim: int32
+ * holds acc*mul + add + half exactly (span 0 when acc_lim < 0: never). */
+typedef struct {
+  int32_t shift, lo, hi;
+  uint32_t off, span;
+  int64_t half;
+} tsl_gemm_rq_q_t;
+
+static inline tsl_gemm_rq_q_t tsl_gemm_rq_q(int32_t shift, int32_t lo, int32_t hi,
+                                            int32_t acc_lim) {
+  tsl_gemm_rq_q_t q;
+  q.shift = shift, q.lo = lo, q.hi = hi;
+  q.off = acc_lim < 0 ? 0 : (uint32_t)acc_lim;
+  q.span = acc_lim < 0 ? 0 : 2 * (uint32_t)acc_lim + 1;
+  q.half = shift > 0 ? (int64_t)1 << (shift - 1) : 0;
+  return q;
+}
+
+/* The requantized store of both kernels, named after the instance's codes `sfx`:
+ * tsl_gemm_rq_store__<sfx>(acc, m, d, q) requantizes one accumulator in tc, the width the
+ * operand types need, or in int32 when acc + off < span says that is exact, as it mostly is;
+ * tsl_gemm_rq_cols__<sfx> stores w of them (acc[j] with mul/add column j at pm/pd, strides
+ * sm/sd of 0 or 1) at po. */
+#define TSL_DEFINE_GEMM_RQ_STORE(sfx, tm, td, tr, tc)                                          \
+  static inline int32_t tsl_gemm_rq_store__##sfx(uint32_t acc, tsl_t_##tm m, tsl_t_##td d,     \
+                                                 const tsl_gemm_rq_q_t *q) {                   \
+    int32_t r;                                                                                 \
+    if (sizeof(tsl_t_##tc) == 4 || __builtin_expect(acc + q->off < q->span, 1)) {              \
+      r = tsl_clip32(((int32_t)acc * (int32_t)m + (int32_t)d + (int32_t)q->half) >> q->shift,  \
+                     q->lo, q->hi);                                                            \
+    } else {                                                                                   \
+      tsl_t_##tc v = ((tsl_t_##tc)(int32_t)acc * (tsl_t_##tc)m + (tsl_t_##tc)d +               \
+                      (tsl_t_##tc)q->half) >> q->shift;                                        \
+      r = (int32_t)(v < q->lo ? q->lo : (v > q->hi ? q->hi : v));                              \
+    }                                                                                          \
+    TSL_OPAQUE(r); /* after the two paths merge: no sign extension before the store */        \
+    return r;                                                                                  \
+  }                                                                                            \
+  static inline void tsl_gemm_rq_cols__##sfx(const uint32_t *acc, int32_t w, tsl_t_##tr *po,   \
+                                             const tsl_t_##tm *pm, const tsl_t_##td *pd,       \
+                                             int32_t sm, int32_t sd,                           \
+                                             const tsl_gemm_rq_q_t *q) {                       \
+    int32_t j = 0;                                                                             \
+    if (sm & sd) {                                                                             \
+      /* per-column mul and add: two outputs per step share the four pointer steps and the   \
+       * branch (the second loads at immediate offsets): 14.5 instead of 17 instructions */   \
+      for (; j + 1 < w; j += 2) {                                                              \
+        po[j] = (tsl_t_##tr)tsl_gemm_rq_store__##sfx(acc[j], pm[j], pd[j], q);                 \
+        po[j + 1] = (tsl_t_##tr)tsl_gemm_rq_store__##sfx(acc[j + 1], pm[j + 1], pd[j + 1], q); \
+      }                                                                                        \
+    } else if ((sm | sd) == 0) {                                                               \
+      /* scalar mul and add, loaded once: a byte store may alias them */                      \
+      const tsl_t_##tm m = pm[0];                                                              \
+      const tsl_t_##td d = pd[0];                                                              \
+      for (; j < w; j++) po[j] = (tsl_t_##tr)tsl_gemm_rq_store__##sfx(acc[j], m, d, q);        \
+    }                                                                                          \
+    for (; j < w; j++)                                                                         \
+      po[j] = (tsl_t_##tr)tsl_gemm_rq_store__##sfx(acc[j], pm[j * sm], pd[j * sd], q);         \
+  }
+
 /* The micro-kernels stay out of line so that the accumulators own the registers, and are
  * not scheduled before register allocation: GCC's scheduler hoists all 16 loads of a k-step
  * ahead of the multiplies, which spills nine accumulators (4.7 instead of 3.25 instructions
@@ -107,21 +206,7 @@
 
 #define TSL_DEFINE_GEMM_RQ(ta, tb, tm, td, tr, tc)                                             \
   TSL_DEFINE_GEMM_RQ_BLOCKS(ta, tb, tm, td, tr, tc)                                            \
-  /* tc is the width the operand types need; acc + off < span (unsigned: |acc| <= acc_lim)    \
-   * says that int32 holds acc*mul + add + half exactly, as it mostly does. */                 \
-  static inline int32_t tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(            \
-      uint32_t acc, tsl_t_##tm m, tsl_t_##td d, int32_t shift, tsl_t_##tc half, int32_t lo,    \
-      int32_t hi, uint32_t off, uint32_t span) {                                               \
-    int32_t r;                                                                                 \
-    if (sizeof(tsl_t_##tc) == 4 || __builtin_expect(acc + off < span, 1)) {                    \
-      r = tsl_clip32(((int32_t)acc * (int32_t)m + (int32_t)d + (int32_t)half) >> shift, lo, hi); \
-    } else {                                                                                   \
-      tsl_t_##tc v = ((tsl_t_##tc)(int32_t)acc * (tsl_t_##tc)m + (tsl_t_##tc)d + half) >> shift; \
-      r = (int32_t)(v < lo ? lo : (v > hi ? hi : v));                                          \
-    }                                                                                          \
-    TSL_OPAQUE(r); /* after the two paths merge: no sign extension before the store */        \
-    return r;                                                                                  \
-  }                                                                                            \
+  TSL_DEFINE_GEMM_RQ_STORE(ta##_##tb##_##tm##_##td##_##tr##_##tc, tm, td, tr, tc)              \
   /* Whether every accumulator of a K = 4 row of A is within acc_lim, from |acc| <=          \
    * (|a0| + |a1| + |a2| + |a3|) |b|max (always true when tc is int32: the lowering's bound). */ \
   static inline int tsl_gemm_rq_k4_fits__##ta##_##tb##_##tm##_##td##_##tr##_##tc(              \
@@ -142,27 +227,14 @@
       tsl_t_##tr *out, int32_t nb, const int32_t *bshape, const int32_t *bsa,                  \
       const int32_t *bsb, int32_t M, int32_t N, int32_t K, int32_t sbk, int32_t sbn,           \
       int32_t sm, int32_t sd, int32_t shift, int32_t lo, int32_t hi, int32_t acc_lim) {        \
-    int32_t batches = 1;                                                                       \
-    for (int32_t d = 0; d < nb; d++) batches *= bshape[d];                                     \
-    int32_t rows = batches * M, team = (int32_t)tsl_team_size();                               \
-    int32_t rlo = 0, rhi = rows, nlo = 0, nhi = N;                                             \
-    if (rows >= team)                                                                          \
-      tsl_split(rows, 1, &rlo, &rhi);                                                          \
-    else                                                                                       \
-      tsl_split(N, N >= 8 * team ? 8 : 4, &nlo, &nhi);                                         \
-    if (nlo >= nhi) return;                                                                    \
-    const tsl_t_##tc half = shift > 0 ? (tsl_t_##tc)1 << (shift - 1) : 0;                      \
-    const uint32_t off = acc_lim < 0 ? 0 : (uint32_t)acc_lim;                                  \
-    const uint32_t span = acc_lim < 0 ? 0 : 2 * (uint32_t)acc_lim + 1;                         \
+    int32_t rows = M, rlo, rhi, nlo, nhi;                                                      \
+    for (int32_t d = 0; d < nb; d++) rows *= bshape[d];                                        \
+    if (tsl_gemm_rq_share(rows, N, &rlo, &rhi, &nlo, &nhi)) return;                            \
+    const tsl_gemm_rq_q_t q = tsl_gemm_rq_q(shift, lo, hi, acc_lim);                           \
     uint32_t acc[16];                                                                          \
     for (int32_t r = rlo; r < rhi; r++) {                                                      \
-      int32_t b = r / M, m = r % M, oa = 0, ob = 0;                                            \
-      for (int32_t d = nb - 1, rest = b; d >= 0; d--) {                                        \
-        oa += (rest % bshape[d]) * bsa[d];                                                     \
-        ob += (rest % bshape[d]) * bsb[d];                                                     \
-        rest /= bshape[d];                                                                     \
-      }                                                                                        \
-      const tsl_t_##ta *pa = A + oa + m * K;                                                   \
+      int32_t ob;                                                                              \
+      const tsl_t_##ta *pa = A + tsl_gemm_rq_row(r, M, K, nb, bshape, bsa, bsb, &ob);          \
       const tsl_t_##tb *Bb = B + ob;                                                           \
       tsl_t_##tr *po = out + r * N;                                                            \
       int32_t n = nlo;                                                                         \
@@ -178,7 +250,7 @@
            * one constant: four loads, multiplies and adds, a shift and a clip per column */ \
           const uint32_t mu = (uint32_t)(int32_t)mul[0];                                       \
           const uint32_t w0 = a0 * mu, w1 = a1 * mu, w2 = a2 * mu, w3 = a3 * mu;               \
-          const uint32_t dh = (uint32_t)(int32_t)add[0] + (uint32_t)half;                      \
+          const uint32_t dh = (uint32_t)(int32_t)add[0] + (uint32_t)q.half;                    \
           for (const tsl_t_##tb *pb = Bb + n * sbn; n < nhi; n++, pb += sbn) {                 \
             int32_t v = (int32_t)(w0 * (uint32_t)pb[0] + w1 * (uint32_t)pb[1] +                \
                                   w2 * (uint32_t)pb[2] + w3 * (uint32_t)pb[3] + dh) >> shift;  \
@@ -189,7 +261,7 @@
           po[n] = (tsl_t_##tr)tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(      \
               a0 * (uint32_t)pb[0] + a1 * (uint32_t)pb[1] + a2 * (uint32_t)pb[2] +             \
                   a3 * (uint32_t)pb[3],                                                        \
-              mul[n * sm], add[n * sd], shift, half, lo, hi, off, span);                       \
+              mul[n * sm], add[n * sd], &q);                                                   \
       }                                                                                        \
       while (n < nhi) {                                                                        \
         int32_t w = nhi - n;                                                                   \
@@ -209,9 +281,9 @@
         } else {                                                                               \
           TSL_GEMM_RQ_HELPER(trows, ta, tb, tm, td, tr, tc)(pa, pb, K, sbk, sbn, w, acc);      \
         }                                                                                      \
-        for (int32_t j = 0; j < w; j++, n++)                                                   \
-          po[n] = (tsl_t_##tr)tsl_gemm_rq_store__##ta##_##tb##_##tm##_##td##_##tr##_##tc(      \
-              acc[j], mul[n * sm], add[n * sd], shift, half, lo, hi, off, span);               \
+        tsl_gemm_rq_cols__##ta##_##tb##_##tm##_##td##_##tr##_##tc(                             \
+            acc, w, po + n, mul + n * sm, add + n * sd, sm, sd, &q);                           \
+        n += w;                                                                                \
       }                                                                                        \
     }                                                                                          \
   }

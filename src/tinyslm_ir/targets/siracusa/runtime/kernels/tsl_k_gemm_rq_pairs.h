@@ -14,12 +14,14 @@
  * for every int8 input (graph_layouts.py proves it). So two MACs cost a word load, a multiply,
  * an add, a shift and an accumulate (2.5 instructions per MAC) instead of two byte loads, two
  * multiplies and two adds (3); each accumulator starts at K/2 to give back the minus ones.
- * The work split and the requantization are those of tsl_gemm_rq (tsl_k_gemm_rq.h).
+ * The work split, the batch offsets and the requantized store are tsl_gemm_rq's, shared
+ * (tsl_k_gemm_rq.h).
  */
 #ifndef TSL_K_GEMM_RQ_PAIRS_H
 #define TSL_K_GEMM_RQ_PAIRS_H
 
 #include "tsl_k_common.h"
+#include "tsl_k_gemm_rq.h" /* the driver parts, shared */
 
 /* One pair step of one column: the pair's dot product minus one. */
 #define TSL_PAIR_DOT(a, w) ((int32_t)((uint32_t)(a) * (uint32_t)(w) - 32768u) >> 16)
@@ -101,45 +103,21 @@
   TSL_DEFINE_GEMM_RQ_PAIRS_COLS8(tm, td, tr, tc)                                                 \
   TSL_DEFINE_GEMM_RQ_PAIRS_COLS4(tm, td, tr, tc)                                                 \
   TSL_DEFINE_GEMM_RQ_PAIRS_COLS1(tm, td, tr, tc)                                                 \
-  /* tsl_gemm_rq's requantization: int32 when |acc| <= acc_lim says it is exact (acc + off   \
-   * < span, unsigned), else in tc. */                                                         \
-  static inline tsl_t_##tr TSL_GEMM_RQ_PAIRS_HELPER(store, tm, td, tr, tc)(                       \
-      uint32_t acc, tsl_t_##tm m, tsl_t_##td d, int32_t shift, tsl_t_##tc half, int32_t lo,      \
-      int32_t hi, uint32_t off, uint32_t span) {                                                  \
-    if (sizeof(tsl_t_##tc) == 4 || acc + off < span) {                                            \
-      int32_t v = ((int32_t)acc * (int32_t)m + (int32_t)d + (int32_t)half) >> shift;              \
-      if ((uint32_t)v - (uint32_t)lo > (uint32_t)hi - (uint32_t)lo) v = v < lo ? lo : hi;         \
-      return (tsl_t_##tr)v;                                                                       \
-    }                                                                                             \
-    tsl_t_##tc v = ((tsl_t_##tc)(int32_t)acc * (tsl_t_##tc)m + (tsl_t_##tc)d + half) >> shift;   \
-    return (tsl_t_##tr)(v < lo ? lo : (v > hi ? hi : v));                                         \
-  }                                                                                               \
+  TSL_DEFINE_GEMM_RQ_STORE(pairs_##tm##_##td##_##tr##_##tc, tm, td, tr, tc)                    \
   static void TSL_GEMM_RQ_PAIRS_NAME(tm, td, tr, tc)(                                             \
       const int8_t *A, const int32_t *W, const tsl_t_##tm *mul, const tsl_t_##td *add,           \
       tsl_t_##tr *out, int32_t nb, const int32_t *bshape, const int32_t *bsa, int32_t M,          \
       int32_t N, int32_t K, int32_t sm, int32_t sd, int32_t shift, int32_t lo, int32_t hi,        \
       int32_t acc_lim) {                                                                          \
-    int32_t batches = 1;                                                                          \
-    for (int32_t d = 0; d < nb; d++) batches *= bshape[d];                                        \
-    int32_t rows = batches * M, team = (int32_t)tsl_team_size();                                  \
-    int32_t rlo = 0, rhi = rows, nlo = 0, nhi = N;                                                \
-    if (rows >= team)                                                                             \
-      tsl_split(rows, 1, &rlo, &rhi);                                                             \
-    else                                                                                          \
-      tsl_split(N, N >= 8 * team ? 8 : 4, &nlo, &nhi);                                            \
-    if (nlo >= nhi) return;                                                                       \
-    const tsl_t_##tc half = shift > 0 ? (tsl_t_##tc)1 << (shift - 1) : 0;                         \
-    const uint32_t off = acc_lim < 0 ? 0 : (uint32_t)acc_lim;                                     \
-    const uint32_t span = acc_lim < 0 ? 0 : 2 * (uint32_t)acc_lim + 1;                            \
+    int32_t rows = M, rlo, rhi, nlo, nhi;                                                         \
+    for (int32_t d = 0; d < nb; d++) rows *= bshape[d];                                           \
+    if (tsl_gemm_rq_share(rows, N, &rlo, &rhi, &nlo, &nhi)) return;                               \
+    const tsl_gemm_rq_q_t q = tsl_gemm_rq_q(shift, lo, hi, acc_lim);                              \
     const int32_t P = K / 2;                                                                      \
     uint32_t acc[16];                                                                             \
     for (int32_t r = rlo; r < rhi; r++) {                                                         \
-      int32_t b = r / M, m = r % M, oa = 0;                                                       \
-      for (int32_t d = nb - 1, rest = b; d >= 0; d--) {                                           \
-        oa += (rest % bshape[d]) * bsa[d];                                                        \
-        rest /= bshape[d];                                                                        \
-      }                                                                                           \
-      const int8_t *pa = A + oa + m * K;                                                          \
+      int32_t ob;                                                                                 \
+      const int8_t *pa = A + tsl_gemm_rq_row(r, M, K, nb, bshape, bsa, NULL, &ob);                \
       tsl_t_##tr *po = out + r * N;                                                               \
       for (int32_t n = nlo; n < nhi;) {                                                           \
         int32_t w = nhi - n;                                                                      \
@@ -157,9 +135,9 @@
           w = 1;                                                                                  \
           TSL_GEMM_RQ_PAIRS_HELPER(cols1, tm, td, tr, tc)(pa, pw, P, N, acc);                     \
         }                                                                                         \
-        for (int32_t j = 0; j < w; j++, n++)                                                      \
-          po[n] = TSL_GEMM_RQ_PAIRS_HELPER(store, tm, td, tr, tc)(                                \
-              acc[j], mul[n * sm], add[n * sd], shift, half, lo, hi, off, span);                  \
+        tsl_gemm_rq_cols__pairs_##tm##_##td##_##tr##_##tc(acc, w, po + n, mul + n * sm,           \
+                                                          add + n * sd, sm, sd, &q);              \
+        n += w;                                                                                   \
       }                                                                                           \
     }                                                                                             \
   }
