@@ -26,7 +26,7 @@ from xdsl.dialects.builtin import (
     StringAttr,
     TensorType,
 )
-from xdsl.ir import Attribute
+from xdsl.ir import Attribute, Operation
 
 from tinyslm_ir.analysis.tiling.errors import TilingInfeasibleError
 from tinyslm_ir.dialects.graph import MatMulRequantOp, WeightOp
@@ -99,8 +99,7 @@ def io_bytes(module: ModuleOp) -> int:
 def default_weights_level(module: ModuleOp) -> str:
     """L2, unless the weights do not fit there beside graph I/O and the reserve: then the
     8 MiB weight memory (float32 MiniLM layers, 7 MB each, are the case in point)."""
-    fits = weight_bytes(module) + io_bytes(module) + L2_RESERVE < memory_map.L2.size
-    return "L2" if fits else "WMEM"
+    return "L2" if _weights_fit(module, "L2") else "WMEM"
 
 
 def default_l2_budget(module: ModuleOp, weights_level: str = "L2", extra: int = 0) -> int:
@@ -110,11 +109,15 @@ def default_l2_budget(module: ModuleOp, weights_level: str = "L2", extra: int = 
     return max(0, memory_map.L2.size - L2_RESERVE - fixed)
 
 
+def packed_weights(module: ModuleOp, l1_budget: int) -> set[Operation]:
+    """The weights `pack-weight-pairs` stores as k_pairs under `l1_budget`."""
+    return {mm.rhs.owner for mm in module.walk()
+            if isinstance(mm, MatMulRequantOp) and packable(mm, l1_budget)}
+
+
 def pairs_bytes(module: ModuleOp, l1_budget: int) -> int:
     """Bytes that `pack-weight-pairs` adds: a k_pairs weight takes two bytes per int8."""
-    weights = {mm.rhs.owner for mm in module.walk()
-               if isinstance(mm, MatMulRequantOp) and packable(mm, l1_budget)}
-    return sum(_bytes_of(w.results[0].type) for w in weights)
+    return sum(_bytes_of(w.results[0].type) for w in packed_weights(module, l1_budget))
 
 
 L1_WEIGHT_MAX = 1024
@@ -128,8 +131,7 @@ def resident_l1_weights(module: ModuleOp, l1_budget: int, pack: bool) -> tuple[i
     """(cutoff, bytes): the weights of at most `cutoff` bytes stay in L1 (`bufferize`'s
     `l1_weights`), the smallest first, `bytes` in all (each rounded to its 8-byte alignment),
     within 1/L1_WEIGHT_SHARE of the tile budget. Packed weights (`pack`) count twice."""
-    packed = {mm.rhs.owner for mm in module.walk()
-              if pack and isinstance(mm, MatMulRequantOp) and packable(mm, l1_budget)}
+    packed = packed_weights(module, l1_budget) if pack else set()
     sizes: dict[int, int] = {}
     for w in module.walk():
         if isinstance(w, WeightOp):
@@ -143,9 +145,10 @@ def resident_l1_weights(module: ModuleOp, l1_budget: int, pack: bool) -> tuple[i
     return cutoff, total
 
 
-def _weights_fit(module: ModuleOp, level: str, extra: int) -> bool:
-    """Whether the weights, `extra` bytes larger, still fit their level. Packing is a speed
-    for memory trade: it is the default only where the memory is there."""
+def _weights_fit(module: ModuleOp, level: str, extra: int = 0) -> bool:
+    """Whether the weights, `extra` bytes larger, fit `level` (beside graph I/O and the
+    reserve in L2). Packing is a speed for memory trade: the default only where the memory
+    is there."""
     if level == "WMEM":
         return weight_bytes(module) + extra <= memory_map.WMEM.size
     return weight_bytes(module) + extra + io_bytes(module) + L2_RESERVE < memory_map.L2.size

@@ -86,11 +86,9 @@ class _Program:
         same bytes from `since` on, and drop `load`; False (nothing changed) when that is not
         sound or would raise the L1 peak."""
         src, dst = _alloc(provider, "L1"), _alloc(load.dst, "L1")
-        if src is None or dst is None or src.res.type != dst.res.type:
+        if src is None or dst is None or src.res.type != dst.res.type \
+                or self._written_after(src, since):
             return False
-        if any(self.order[u.operation] > self.order[since] and _writes(u.operation, src.res)
-               for u in src.res.uses):
-            return False  # the provider is written again after it got the bytes
         if any(_writes(u.operation, dst.res) or self.order[u.operation] < self.order[load]
                for u in dst.res.uses if u.operation is not load):
             return False  # something else writes the reader's buffer, or reads it first
@@ -107,15 +105,19 @@ class _Program:
         step is that of its L1 operands; without any it is left alone."""
         src = _alloc(provider, "L1")
         steps = [a.live_range for b in call.buffers if (a := _alloc(b, "L1")) is not None]
-        if src is None or not steps or any(
-                self.order[u.operation] > self.order[since] and _writes(u.operation, src.res)
-                for u in src.res.uses):
+        if src is None or not steps or self._written_after(src, since):
             return False
         step = (min(s for s, _ in steps), max(e for _, e in steps))
         if not self._fits(src, step):
             return False
         self._extend(src, step)
         return True
+
+    def _written_after(self, buffer: lmem.AllocOp, since: Operation) -> bool:
+        """Whether anything writes `buffer` after `since`: then it no longer holds what it
+        held there."""
+        return any(self.order[u.operation] > self.order[since] and _writes(u.operation, buffer.res)
+                   for u in buffer.res.uses)
 
     def _fits(self, src: lmem.AllocOp, reader: tuple[int, int]) -> bool:
         """Whether `src` can stay live up to `reader` without any step exceeding the peak."""

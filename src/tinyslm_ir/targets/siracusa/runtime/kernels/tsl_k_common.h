@@ -94,37 +94,25 @@ static inline int64_t tsl_floordiv64(int64_t a, int64_t b) {
 /* Arithmetic shift right floor(a / 2^s) for any s >= 0 (shifts past 63 give 0 or -1). */
 static inline int64_t tsl_shr64(int64_t a, int64_t s) { return a >> (s < 63 ? s : 63); }
 
-/* Exact floor(sqrt(v)) of a non-negative integer (bitwise method, no floats). */
-static inline uint64_t tsl_isqrt64(uint64_t v) {
-  uint64_t r = 0, bit = (uint64_t)1 << 62;
-  while (bit > v) bit >>= 2;
-  while (bit) {
-    if (v >= r + bit) {
-      v -= r + bit;
-      r = (r >> 1) + bit;
-    } else {
-      r >>= 1;
-    }
-    bit >>= 2;
+/* Exact floor(sqrt(v)) of a non-negative integer (bitwise method, no floats), in 64 bits
+ * and, for v < 2^32, in 32 bits: half the iterations, and no 64-bit arithmetic on RV32. */
+#define TSL_DEFINE_ISQRT(name, T, top)                                                         \
+  static inline T name(T v) {                                                                  \
+    T r = 0, bit = (T)1 << (top);                                                              \
+    while (bit > v) bit >>= 2;                                                                 \
+    while (bit) {                                                                              \
+      if (v >= r + bit) {                                                                      \
+        v -= r + bit;                                                                          \
+        r = (r >> 1) + bit;                                                                    \
+      } else {                                                                                 \
+        r >>= 1;                                                                               \
+      }                                                                                        \
+      bit >>= 2;                                                                               \
+    }                                                                                          \
+    return r;                                                                                  \
   }
-  return r;
-}
-
-/* Exact floor(sqrt(v)) for v < 2^32, as tsl_isqrt64 with half the iterations. */
-static inline uint32_t tsl_isqrt32(uint32_t v) {
-  uint32_t r = 0, bit = (uint32_t)1 << 30;
-  while (bit > v) bit >>= 2;
-  while (bit) {
-    if (v >= r + bit) {
-      v -= r + bit;
-      r = (r >> 1) + bit;
-    } else {
-      r >>= 1;
-    }
-    bit >>= 2;
-  }
-  return r;
-}
+TSL_DEFINE_ISQRT(tsl_isqrt64, uint64_t, 62)
+TSL_DEFINE_ISQRT(tsl_isqrt32, uint32_t, 30)
 
 /* Strided N-D iterator over a flat index range [lo, hi) of a row-major `shape`, for up to four
  * operands with their own element strides (0 = broadcast). tsl_iter_run returns the length of
