@@ -3,10 +3,11 @@
 `tile.loop` carries one layer's tiling, as chosen by `analysis.tiling`: the iteration dims
 (names, extents, tile sizes, which are reductions) and, per operand of the layer (inputs then
 outputs, in the order of its tile-constraint description), the whole tensor the operand lives
-in (`buffers`, in L2 or weight memory) and the level its tiles are computed on
-(`tile_levels`). The body is the loop's schedule: `dma.start`/`dma.wait` moving operand tiles
-between the buffers and their tile buffers, and `lmem.call`s (in `cluster.fork`s once
-offloaded) computing on the tile buffers.
+in (`buffers`: in L2 or weight memory, or in L1 when `forward-dma` kept it there or it is a
+weight resident in L1) and the level its tiles are computed on (`tile_levels`). The body is
+the loop's schedule: `dma.start`/`dma.wait` moving operand tiles between the buffers and their
+tile buffers, and `lmem.call`s (in `cluster.fork`s once offloaded) computing on the tile
+buffers.
 
 The body is the loop *unrolled*: one kernel call per tile, each with the parameters of its
 tile's shape (edge tiles differ), and the DMAs and waits of double buffering placed per tile.
@@ -14,7 +15,8 @@ That makes the placement of every wait checkable by reading the IR (and by the s
 debug mode), at the cost of C size linear in the tile count.
 
 The verifier enforces the strict-L1 contract: every kernel call of the body reads and writes
-only buffers of its tile level (L1); only DMAs touch the operands' own buffers.
+only buffers of its tile level (L1 allocs, or L1-resident weights); only DMAs touch the
+operands' own buffers in other levels.
 """
 
 from __future__ import annotations
